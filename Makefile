@@ -1,0 +1,41 @@
+# Two entry points work on a fresh machine: `make demo` and `make test` (what .ci/run calls).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: venv tools check test pytest bench demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat
+	rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+# System tools the tests and benchmarks drive (kubectl and terraform ship with the machine image).
+tools:
+	@command -v hyperfine >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq hyperfine) >/dev/null; \
+	  else echo "hyperfine missing: sudo apt-get install hyperfine" >&2; fi; }
+
+check: venv
+	$(BIN)/ruff check eks_tf_auth tests bench demo
+	$(BIN)/ruff format --check eks_tf_auth tests bench demo
+	$(BIN)/mypy
+
+pytest: venv tools
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv tools
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/exec_bench.py
+
+test: check pytest bench
+
+demo: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python demo/demo.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage

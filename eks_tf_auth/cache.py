@@ -1,0 +1,220 @@
+"""Token cache: one private file per invocation, holding the ExecCredential that it printed.
+
+The key is a SHA-256 of everything that can change the answer: the arguments, every AWS_* variable
+but the secrets (access key id, profile, role, web-identity file, container URI, endpoints, ...),
+KUBERNETES_EXEC_INFO, the config and credentials files' identity, and the user. A hit is served
+only by a run that a full, validated run stored, so the warm path (`entry.py`) needs no argument
+parser, no JSON, click or botocore. Only tokens are stored, never credentials.
+
+Safety: the directory is 0700 and the files 0600 and owned by the user; anything else (a symlink,
+a foreign or group/world-accessible file, a bad header) is a miss. Writes go through a temporary
+file, fsync and rename; a per-key lock file (short timeout) stops a burst of cold runs from each
+signing. Every failure here means "no cache", never a failed command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+
+FORMAT = b"eks-tf-auth-cache/1"
+DIR_ENV = "EKS_TF_AUTH_CACHE_DIR"
+DISABLE_ENV = "EKS_TF_AUTH_NO_CACHE"
+NO_CACHE_FLAG = "--no-cache"
+MIN_REMAINING = 60  # seconds a cached token must still be valid to be served
+LOCK_TIMEOUT = 5.0
+_MAX_ENTRY = 64 * 1024
+_SECRET_VARS = frozenset(
+    {
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    }
+)
+_KEY_VARS = ("KUBERNETES_EXEC_INFO", "HOME", DIR_ENV)
+_SUFFIX = ".token"
+
+
+def enabled(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    return NO_CACHE_FLAG not in argv and environ.get(DISABLE_ENV, "") in ("", "0", "false")
+
+
+def directory(environ: Mapping[str, str]) -> str:
+    if environ.get(DIR_ENV):
+        return environ[DIR_ENV]
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "eks-tf-auth")
+
+
+def invocation_key(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    h = hashlib.sha256(FORMAT)
+    for arg in argv:
+        h.update(b"\0a" + arg.encode("utf-8", "surrogateescape"))
+    for name in sorted(environ):
+        if (name.startswith("AWS_") and name not in _SECRET_VARS) or name in _KEY_VARS:
+            h.update(f"\0e{name}={environ[name]}".encode("utf-8", "surrogateescape"))
+    home = os.path.expanduser("~")
+    for var, default in (
+        ("AWS_CONFIG_FILE", ".aws/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+    ):
+        h.update(b"\0f" + _file_identity(environ.get(var) or os.path.join(home, default)))
+    h.update(f"\0u{os.getuid()}".encode())
+    return h.hexdigest()
+
+
+def lookup(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The stored output for this exact invocation, if still valid for MIN_REMAINING seconds."""
+    return read(directory(environ), invocation_key(argv, environ), time.time())
+
+
+def read(dirpath: str, key: str, now: float) -> str | None:
+    if not _private_dir(dirpath):
+        return None
+    try:
+        fd = os.open(os.path.join(dirpath, key + _SUFFIX), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not _private_file(os.fstat(f.fileno())):
+                return None
+            data = f.read(_MAX_ENTRY + 1)
+    except OSError:
+        return None
+    return _parse(data, key, now)
+
+
+def write(dirpath: str, key: str, output: str, expires_at: float) -> bool:
+    """Store `output` atomically; False (and nothing written) if the directory is not safe."""
+    if not ensure_dir(dirpath):
+        return False
+    body = b"%s %s %d\n%s" % (FORMAT, key.encode(), int(expires_at), output.encode())
+    tmp = os.path.join(dirpath, f".{key}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(body)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, os.path.join(dirpath, key + _SUFFIX))
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return True
+
+
+class Lock:
+    """The key's lock file, held for a burst of cold runs; `held` is False if it could not be
+    had within `timeout` (or the directory is unsafe), and the caller then goes on uncached."""
+
+    def __init__(self, dirpath: str, key: str, timeout: float = LOCK_TIMEOUT) -> None:
+        self._path = os.path.join(dirpath, key + ".lock")
+        self._dirpath = dirpath
+        self._timeout = timeout
+        self._fd = -1
+        self.held = False
+
+    def __enter__(self) -> Lock:
+        import fcntl
+
+        try:
+            if not ensure_dir(self._dirpath):
+                return self
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            deadline = time.monotonic() + self._timeout
+            self.held = _try_flock(fcntl, self._fd)
+            while not self.held and time.monotonic() < deadline:
+                time.sleep(0.01)
+                self.held = _try_flock(fcntl, self._fd)
+        except OSError:
+            self.held = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing releases the flock
+            self._fd = -1
+        self.held = False
+
+
+def clear(dirpath: str) -> int:
+    """Remove every entry and lock; returns how many tokens were removed."""
+    if not _private_dir(dirpath):
+        return 0
+    removed = 0
+    for name in os.listdir(dirpath):
+        if name.endswith((_SUFFIX, ".lock", ".tmp")) and _unlink(os.path.join(dirpath, name)):
+            removed += name.endswith(_SUFFIX)
+    return removed
+
+
+def _try_flock(fcntl: ModuleType, fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlink(path: str) -> bool:
+    try:
+        os.unlink(path)
+    except OSError:
+        return False
+    return True
+
+
+def ensure_dir(dirpath: str) -> bool:
+    try:
+        os.makedirs(dirpath, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    return _private_dir(dirpath)
+
+
+def _private_dir(dirpath: str) -> bool:
+    try:
+        st = os.lstat(dirpath)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def _private_file(st: os.stat_result) -> bool:
+    return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def _parse(data: bytes, key: str, now: float) -> str | None:
+    header, sep, body = data.partition(b"\n")
+    fields = header.split(b" ")
+    if (
+        not sep
+        or len(data) > _MAX_ENTRY
+        or len(fields) != 3
+        or fields[0] != FORMAT
+        or fields[1] != key.encode()
+        or not fields[2].isdigit()
+        or int(fields[2]) - now < MIN_REMAINING
+        or not body.startswith(b'{"kind":"ExecCredential",')
+        or not body.endswith(b"}\n")
+        or body.count(b"\n") != 1
+    ):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _file_identity(path: str) -> bytes:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return b"-"
+    return b"%d:%d:%d:%d" % (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)

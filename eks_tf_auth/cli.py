@@ -1,0 +1,98 @@
+"""The root click group and `main`, which maps every outcome to an exit code.
+
+Exit codes: 0 ok (no findings) · 1 the operation failed (or findings) · 2 usage or input error ·
+3 internal error · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+
+import click
+
+from eks_tf_auth import __version__
+from eks_tf_auth.commands.cache import cache_group
+from eks_tf_auth.commands.exec_credential import exec_command
+from eks_tf_auth.errors import Error
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+DEBUG_ENV = "EKS_TF_AUTH_DEBUG"
+PROG = "eks-tf-auth"
+
+# Whatever reaches stderr passes this filter: tokens and signatures never do.
+_SECRETS = re.compile(
+    r"(k8s-aws-v1\.)[A-Za-z0-9_-]+"
+    r"|((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=)[^&\s\"']+",
+)
+
+
+def redact(text: str) -> str:
+    return _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "REDACTED", text)
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name=PROG)
+def cli() -> None:
+    """EKS tokens for Terraform, Atlantis and kubectl.
+
+    Exit codes: 0 ok, 1 failed, 2 usage or input error, 3 internal error, 130 interrupted.
+    """
+
+
+cli.add_command(exec_command)
+cli.add_command(cache_group)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
+    _configure_logging(debug)
+    try:
+        result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=args)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return EXIT_USAGE if isinstance(e, click.UsageError) else EXIT_FAILED
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Aborted.", err=True)
+        return EXIT_INTERRUPTED
+    except Error as e:
+        click.echo(f"{PROG}: error: {redact(e.message)}", err=True)
+        if e.hint:
+            click.echo(f"hint: {redact(e.hint)}", err=True)
+        if debug:
+            logging.getLogger(__name__).debug("traceback", exc_info=True)
+        return e.exit_code
+    except Exception as e:
+        if debug:
+            logging.getLogger(__name__).exception("internal error")
+        click.echo(
+            f"{PROG}: internal error: {type(e).__name__}; set {DEBUG_ENV}=1 for a traceback",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _configure_logging(debug: bool) -> None:
+    root = logging.getLogger("eks_tf_auth")
+    root.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter(f"{PROG}: %(levelname)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    root.propagate = False

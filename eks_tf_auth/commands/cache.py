@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import os
+
+import click
+
+
+@click.group("cache")
+def cache_group() -> None:
+    """Manage the token cache."""
+
+
+@cache_group.command("clear")
+def clear() -> int:
+    """Remove every cached token."""
+    from eks_tf_auth import cache
+
+    dirpath = cache.directory(os.environ)
+    removed = cache.clear(dirpath)
+    click.echo(f"removed {removed} cached token(s) from {dirpath}", err=True)
+    return 0
+
+
+@cache_group.command("path")
+def path() -> int:
+    """Print the cache directory."""
+    from eks_tf_auth import cache
+
+    click.echo(cache.directory(os.environ))
+    return 0

@@ -1,0 +1,170 @@
+"""`exec`: validate the request, then answer from the cache or sign a new token.
+
+Nothing here prints; the command writes what `issue` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from eks_tf_auth import cache, exec_credential
+from eks_tf_auth.awsconfig import AwsSettings, load_settings
+from eks_tf_auth.errors import InputError
+from eks_tf_auth.sts import Endpoint, resolve_endpoint, validate_region
+from eks_tf_auth.token import MAX_TOKEN_LENGTH, Credentials, Token, presign_token, utcnow
+
+logger = logging.getLogger(__name__)
+
+ROLE_ARN_PATTERN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
+)
+EXTERNAL_ID_PATTERN = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+SESSION_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{2,64}$")
+
+
+@dataclass(frozen=True)
+class ExecRequest:
+    cluster_name: str | None = None
+    cluster_id: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    session_name: str | None = None
+    api_version: str | None = None
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class Issued:
+    output: str  # the ExecCredential document for stdout
+    from_cache: bool
+
+
+def issue(
+    request: ExecRequest,
+    *,
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    now: Callable[[], datetime] = utcnow,
+) -> Issued:
+    """The ExecCredential for `request`; `argv` and `environ` key the cache."""
+    _validate(request)
+    info = exec_credential.parse_exec_info(environ.get(exec_credential.EXEC_INFO_ENV))
+    api_version = exec_credential.choose_api_version(request.api_version, info)
+    target = exec_credential.choose_target(
+        cluster_name=request.cluster_name,
+        cluster_id=request.cluster_id,
+        region=request.region,
+        info=info,
+    )
+    settings = load_settings(environ, profile=request.profile)
+    region = target.region or settings.region
+    if not region:
+        raise InputError(
+            "no region given",
+            hint="pass --region, set AWS_REGION, or set region in the AWS profile",
+        )
+    endpoint = resolve_endpoint(validate_region(region), settings)
+
+    def sign() -> tuple[str, datetime]:
+        credentials = _credentials(request, environ, settings, region, endpoint)
+        token = presign_token(credentials, target.cluster_id, endpoint, now=now)
+        _check_length(token)
+        return exec_credential.render(api_version, token), token.expires_at
+
+    if not (request.use_cache and cache.enabled(argv, environ)):
+        return Issued(sign()[0], from_cache=False)
+    return _issue_cached(sign, argv=argv, environ=environ, now=now)
+
+
+def _issue_cached(
+    sign: Callable[[], tuple[str, datetime]],
+    *,
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    now: Callable[[], datetime],
+) -> Issued:
+    dirpath = cache.directory(environ)
+    key = cache.invocation_key(argv, environ)
+    with cache.Lock(dirpath, key) as lock:
+        if not lock.held:
+            logger.warning("token cache %s is not private or is busy; not caching", dirpath)
+        hit = cache.read(dirpath, key, now().timestamp())
+        if hit is not None:
+            return Issued(hit, from_cache=True)
+        output, expires_at = sign()
+        if lock.held:
+            _store(dirpath, key, output, expires_at)
+        return Issued(output, from_cache=False)
+
+
+def _store(dirpath: str, key: str, output: str, expires_at: datetime) -> None:
+    try:
+        cache.write(dirpath, key, output, expires_at.timestamp())
+    except OSError as e:
+        logger.warning("cannot write the token cache in %s: %s", dirpath, e.strerror or e)
+
+
+def _credentials(
+    request: ExecRequest,
+    environ: Mapping[str, str],
+    settings: AwsSettings,
+    region: str,
+    endpoint: Endpoint,
+) -> Credentials:
+    from eks_tf_auth import aws
+
+    source = aws.static_credentials(environ, profile=request.profile)
+    if source is not None and not request.role_arn:
+        return source
+    sess = aws.session(request.profile)
+    if source is None:
+        source = aws.chain_credentials(sess)
+    if not request.role_arn:
+        return source
+    sts = aws.sts_client(sess, source, region=region, endpoint_url=endpoint.url)
+    return aws.assume_role(
+        sts,
+        role_arn=request.role_arn,
+        external_id=request.external_id,
+        session_name=request.session_name,
+    )
+
+
+def _validate(request: ExecRequest) -> None:
+    if request.role_arn is not None and not ROLE_ARN_PATTERN.match(request.role_arn):
+        raise InputError(
+            f"invalid role ARN {request.role_arn!r}",
+            hint="use the form arn:aws:iam::123456789012:role/NAME",
+        )
+    if request.role_arn is None and (request.external_id or request.session_name):
+        raise InputError(
+            "--external-id and --session-name need --role-arn",
+            hint="add --role-arn for the role to assume",
+        )
+    if request.external_id is not None and not EXTERNAL_ID_PATTERN.match(request.external_id):
+        raise InputError(
+            "invalid --external-id",
+            hint="2-1224 letters, digits or any of + = , . @ : / - _",
+        )
+    if request.session_name is not None and not SESSION_NAME_PATTERN.match(request.session_name):
+        raise InputError(
+            f"invalid --session-name {request.session_name!r}",
+            hint="2-64 letters, digits or any of + = , . @ - _",
+        )
+    if request.region is not None:
+        validate_region(request.region)
+
+
+def _check_length(token: Token) -> None:
+    if len(token.value) > MAX_TOKEN_LENGTH:
+        logger.warning(
+            "the token is %d characters long; EKS rejects tokens over %d with a bare 401",
+            len(token.value),
+            MAX_TOKEN_LENGTH,
+        )

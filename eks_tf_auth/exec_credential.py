@@ -1,0 +1,171 @@
+"""The Kubernetes client-go exec-plugin protocol: what kubectl asks for and what it gets back.
+
+kubectl and the Terraform providers pass `KUBERNETES_EXEC_INFO` (an ExecCredential with the
+apiVersion they speak and, with `provideClusterInfo: true`, the cluster); the plugin answers with
+an ExecCredential on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timezone
+from urllib.parse import urlsplit
+
+from eks_tf_auth.errors import InputError
+from eks_tf_auth.token import Token
+
+logger = logging.getLogger(__name__)
+
+KIND = "ExecCredential"
+API_V1 = "client.authentication.k8s.io/v1"
+API_V1BETA1 = "client.authentication.k8s.io/v1beta1"
+API_V1ALPHA1 = "client.authentication.k8s.io/v1alpha1"
+API_VERSIONS = (API_V1, API_V1BETA1)
+DEFAULT_API_VERSION = API_V1BETA1
+EXEC_INFO_ENV = "KUBERNETES_EXEC_INFO"
+# Keys of the cluster's client.authentication.k8s.io/exec extension (cluster-inventory EKS plugin).
+CLUSTER_NAME_KEY = "clusterName"
+CLUSTER_ID_KEY = "clusterId"
+REGION_KEY = "region"
+_EKS_HOST = re.compile(
+    r"\.(?P<region>[a-z]{2,4}(?:-[a-z]+)+-\d{1,2})\.eks\.amazonaws\.com(?:\.cn)?$"
+)
+CLUSTER_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
+CLUSTER_ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class ExecInfo:
+    api_version: str | None  # None when kubectl sent nothing usable
+    server: str | None
+    config: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Target:
+    cluster_id: str  # the x-k8s-aws-id value: a cluster name, or an Outposts cluster id
+    region: str | None
+
+
+def parse_exec_info(raw: str | None) -> ExecInfo:
+    """Read KUBERNETES_EXEC_INFO; a malformed value is noted and ignored, as client-go would."""
+    if not raw:
+        return ExecInfo(None, None, {})
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        logger.warning("%s is not JSON; answering with %s", EXEC_INFO_ENV, DEFAULT_API_VERSION)
+        return ExecInfo(None, None, {})
+    if not isinstance(doc, dict):
+        logger.warning("%s is not a JSON object; ignoring it", EXEC_INFO_ENV)
+        return ExecInfo(None, None, {})
+    version = doc.get("apiVersion")
+    spec = doc.get("spec")
+    cluster = spec.get("cluster") if isinstance(spec, dict) else None
+    cluster = cluster if isinstance(cluster, dict) else {}
+    server = cluster.get("server")
+    config = cluster.get("config")
+    return ExecInfo(
+        version if isinstance(version, str) else None,
+        server if isinstance(server, str) else None,
+        config if isinstance(config, dict) else {},
+    )
+
+
+def choose_api_version(override: str | None, info: ExecInfo) -> str:
+    version = override or info.api_version or DEFAULT_API_VERSION
+    if version in API_VERSIONS:
+        return version
+    source = "--api-version" if override else EXEC_INFO_ENV
+    if version == API_V1ALPHA1:
+        raise InputError(
+            f"{API_V1ALPHA1} (from {source}) was removed in Kubernetes 1.24",
+            hint=f"set apiVersion: {API_V1BETA1} (or {API_V1}) in the kubeconfig exec block",
+        )
+    raise InputError(
+        f"unsupported ExecCredential apiVersion {version!r} (from {source})",
+        hint=f"use {API_V1} or {API_V1BETA1}",
+    )
+
+
+def choose_target(
+    *, cluster_name: str | None, cluster_id: str | None, region: str | None, info: ExecInfo
+) -> Target:
+    """The cluster and region from flags, else from the cluster kubectl describes."""
+    if cluster_name is not None and cluster_id is not None:
+        raise InputError(
+            "--cluster-name and --cluster-id are mutually exclusive",
+            hint="use --cluster-id only for EKS local clusters on Outposts",
+        )
+    from_config = _config_str(info, CLUSTER_NAME_KEY) or _config_str(info, CLUSTER_ID_KEY)
+    if cluster_name is not None:
+        ident = validate_cluster_name(cluster_name)
+    elif cluster_id is not None:
+        ident = validate_cluster_id(cluster_id)
+    elif from_config:
+        ident = from_config
+    else:
+        raise InputError(
+            "no cluster given",
+            hint=(
+                "pass --cluster-name, or set provideClusterInfo: true in the kubeconfig exec "
+                f"block and the cluster's extensions entry client.authentication.k8s.io/exec "
+                f"with {CLUSTER_NAME_KEY}"
+            ),
+        )
+    return Target(ident, region or _config_str(info, REGION_KEY) or _server_region(info.server))
+
+
+def validate_cluster_name(name: str) -> str:
+    if not CLUSTER_NAME_PATTERN.match(name):
+        raise InputError(
+            f"invalid cluster name {name!r}",
+            hint="EKS cluster names are 1-100 letters, digits, '-' or '_', starting alphanumeric",
+        )
+    return name
+
+
+def validate_cluster_id(ident: str) -> str:
+    if not CLUSTER_ID_PATTERN.match(ident):
+        raise InputError(
+            f"invalid cluster id {ident!r}",
+            hint="an Outposts local cluster id is a UUID; for other clusters use --cluster-name",
+        )
+    return ident
+
+
+def render(api_version: str, token: Token) -> str:
+    """The ExecCredential document, one line, newline-terminated."""
+    expires = token.expires_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    doc = {
+        "kind": KIND,
+        "apiVersion": api_version,
+        "spec": {},
+        "status": {"expirationTimestamp": expires, "token": token.value},
+    }
+    return json.dumps(doc, separators=(",", ":")) + "\n"
+
+
+def _config_str(info: ExecInfo, key: str) -> str | None:
+    value = info.config.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InputError(
+            f"the kubeconfig exec extension's {key} must be a non-empty string",
+            hint="fix extensions[client.authentication.k8s.io/exec] of the cluster",
+        )
+    if key == CLUSTER_ID_KEY:
+        return validate_cluster_id(value)
+    return validate_cluster_name(value) if key == CLUSTER_NAME_KEY else value
+
+
+def _server_region(server: str | None) -> str | None:
+    if not server:
+        return None
+    match = _EKS_HOST.search(urlsplit(server).hostname or "")
+    return match.group("region") if match else None

@@ -1,0 +1,108 @@
+"""EKS bearer tokens: a SigV4 query-presigned STS GetCallerIdentity URL, base64url-encoded.
+
+Signed here with the standard library rather than botocore, whose import alone (~150 ms) costs more
+than the whole cold `exec` path may (bench/README.md has the figures). The known-answer test pins
+this signer to the value botocore and aws-iam-authenticator produce, byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote, urlsplit
+
+from eks_tf_auth.sts import Endpoint
+
+TOKEN_PREFIX = "k8s-aws-v1."
+CLUSTER_ID_HEADER = "x-k8s-aws-id"
+ALGORITHM = "AWS4-HMAC-SHA256"
+SERVICE = "sts"
+STS_ACTION = "GetCallerIdentity"
+STS_VERSION = "2011-06-15"
+PRESIGN_EXPIRES = 60  # seconds; EKS ignores it and accepts a token for 15 minutes after signing
+TOKEN_LIFETIME = timedelta(minutes=14)  # one minute short of EKS's 15, as clients refresh late
+CREDENTIAL_MARGIN = timedelta(minutes=1)
+EMPTY_PAYLOAD_SHA256 = hashlib.sha256(b"").hexdigest()
+MAX_TOKEN_LENGTH = 4096  # EKS answers a longer token with a bare 401
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None  # None for long-term keys
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str = field(repr=False)
+    expires_at: datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def presign_token(
+    credentials: Credentials,
+    cluster_id: str,
+    endpoint: Endpoint,
+    *,
+    now: Callable[[], datetime] = utcnow,
+) -> Token:
+    """Sign a GetCallerIdentity URL bound to `cluster_id` by the x-k8s-aws-id header."""
+    signed_at = now().astimezone(timezone.utc).replace(microsecond=0)
+    amz_date = signed_at.strftime("%Y%m%dT%H%M%SZ")
+    scope = f"{signed_at:%Y%m%d}/{endpoint.signing_region}/{SERVICE}/aws4_request"
+    signed_headers = f"host;{CLUSTER_ID_HEADER}"
+    params = [
+        ("Action", STS_ACTION),
+        ("Version", STS_VERSION),
+        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Credential", f"{credentials.access_key_id}/{scope}"),
+        ("X-Amz-Date", amz_date),
+        ("X-Amz-Expires", str(PRESIGN_EXPIRES)),
+        ("X-Amz-SignedHeaders", signed_headers),
+    ]
+    if credentials.session_token:
+        params.append(("X-Amz-Security-Token", credentials.session_token))
+    query = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params)
+    canonical_query = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in sorted(params))
+    path = (urlsplit(endpoint.url).path or "") + "/"
+    canonical_request = "\n".join(
+        [
+            "GET",
+            path,
+            canonical_query,
+            f"host:{endpoint.host}\n{CLUSTER_ID_HEADER}:{cluster_id}\n",
+            signed_headers,
+            EMPTY_PAYLOAD_SHA256,
+        ]
+    )
+    string_to_sign = "\n".join(
+        [ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    )
+    key = _signing_key(credentials.secret_access_key, signed_at, endpoint.signing_region)
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    url = f"{endpoint.url}/?{query}&X-Amz-Signature={signature}"
+    encoded = base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
+    expires_at = signed_at + TOKEN_LIFETIME
+    if credentials.expires_at is not None:
+        expires_at = min(expires_at, credentials.expires_at - CREDENTIAL_MARGIN)
+    return Token(TOKEN_PREFIX + encoded, expires_at)
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="-_.~")
+
+
+def _signing_key(secret: str, signed_at: datetime, region: str) -> bytes:
+    key = f"AWS4{secret}".encode()
+    for part in (f"{signed_at:%Y%m%d}", region, SERVICE, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key

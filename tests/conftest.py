@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# The known answer (aws-iam-authenticator's test vector).
+KAT_ACCESS_KEY = "ASIAR2TG44V6AS3ZZE7C"
+KAT_SECRET = "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q"
+KAT_SIGNATURE = "e211dba77aba9dc44b0b6be38b8eaad092599c5157f6314444c5b9d85747f5ce"
+TEST_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+TEST_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+TEST_ARN = "arn:aws:iam::123456789012:user/test"
+IN_CI = os.environ.get("CI") == "true"
+BIN_DIR = Path(sys.executable).parent
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; a skip on a laptop without it, a failure under CI=true."""
+    path = shutil.which(name) or (str(BIN_DIR / name) if (BIN_DIR / name).exists() else None)
+    if path is None:
+        message = f"{name} is not installed"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true: the Makefile must install it)")
+        pytest.skip(message)
+    return path
+
+
+def clean_env(base: Mapping[str, str], **overrides: str) -> dict[str, str]:
+    """The process environment without any AWS_/KUBERNETES_/EKS_TF_AUTH_ variable."""
+    env = {
+        k: v
+        for k, v in base.items()
+        if not k.startswith(("AWS_", "KUBERNETES_", "EKS_TF_AUTH_"))
+    }
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class AwsEnv:
+    env: dict[str, str]
+    home: Path
+    cache_dir: Path
+    config_file: Path
+    credentials_file: Path
+
+    def run(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the installed console script, as kubectl and Terraform do."""
+        return subprocess.run(
+            [str(BIN_DIR / "eks-tf-auth"), *args],
+            env=dict(env if env is not None else self.env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+
+@pytest.fixture
+def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsEnv:
+    """Static test credentials, private files, no instance metadata, an empty cache."""
+    home = tmp_path / "home"
+    home.mkdir()
+    cache_dir = tmp_path / "cache"
+    overrides = {
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": TEST_SECRET,
+        "AWS_REGION": "us-west-2",
+        "AWS_CONFIG_FILE": str(home / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "EKS_TF_AUTH_CACHE_DIR": str(cache_dir),
+    }
+    env = clean_env(os.environ, **overrides)
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "KUBERNETES_", "EKS_TF_AUTH_")):
+            monkeypatch.delenv(name)
+    for name, value in overrides.items():
+        monkeypatch.setenv(name, value)
+    return AwsEnv(env, home, cache_dir, home / "aws-config", home / "aws-credentials")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's server on 127.0.0.1 in this process, so tests can read its backends."""
+    server_mod = pytest.importorskip("moto.server") if not IN_CI else __import__("moto.server")
+    from moto.server import ThreadedMotoServer
+
+    del server_mod
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
