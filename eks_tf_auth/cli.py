@@ -64,16 +64,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=args)
     except click.exceptions.Exit as e:
         return e.exit_code
+    except click.UsageError as e:
+        command = e.ctx.command_path if e.ctx else PROG
+        _report(e.format_message(), f"see '{command} --help'")
+        return EXIT_USAGE
     except click.ClickException as e:
-        e.show()
-        return EXIT_USAGE if isinstance(e, click.UsageError) else EXIT_FAILED
+        _report(e.format_message(), None)
+        return EXIT_FAILED
     except (click.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
         return EXIT_INTERRUPTED
     except Error as e:
-        click.echo(f"{PROG}: error: {redact(e.message)}", err=True)
-        if e.hint:
-            click.echo(f"hint: {redact(e.hint)}", err=True)
+        _report(e.message, e.hint)
         if debug:
             logging.getLogger(__name__).debug("traceback", exc_info=True)
         return e.exit_code
@@ -86,6 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _report(message: str, hint: str | None) -> None:
+    click.echo(f"{PROG}: error: {redact(' '.join(message.split()))}", err=True)
+    if hint:
+        click.echo(f"hint: {redact(hint)}", err=True)
 
 
 def _configure_logging(debug: bool) -> None:

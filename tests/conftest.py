@@ -36,9 +36,7 @@ def require_tool(name: str) -> str:
 def clean_env(base: Mapping[str, str], **overrides: str) -> dict[str, str]:
     """The process environment without any AWS_/KUBERNETES_/EKS_TF_AUTH_ variable."""
     env = {
-        k: v
-        for k, v in base.items()
-        if not k.startswith(("AWS_", "KUBERNETES_", "EKS_TF_AUTH_"))
+        k: v for k, v in base.items() if not k.startswith(("AWS_", "KUBERNETES_", "EKS_TF_AUTH_"))
     }
     env.update(overrides)
     return env

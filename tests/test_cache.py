@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from eks_tf_auth import cache
+
+KEY = "ab" * 32
+OUTPUT = '{"kind":"ExecCredential","apiVersion":"v","spec":{},"status":{"token":"k8s-aws-v1.x"}}\n'
+
+
+@pytest.fixture
+def cdir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+def entry(cdir: Path) -> Path:
+    return cdir / f"{KEY}.token"
+
+
+def test_round_trip_and_permissions(cdir: Path) -> None:
+    assert cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    assert cache.read(str(cdir), KEY, time.time()) == OUTPUT
+    assert cdir.stat().st_mode & 0o777 == 0o700
+    assert entry(cdir).stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in cdir.iterdir()] == [entry(cdir).name]  # no temp file left
+
+
+def test_served_only_with_a_minute_left(cdir: Path) -> None:
+    now = time.time()
+    cache.write(str(cdir), KEY, OUTPUT, now + 120)
+    assert cache.read(str(cdir), KEY, now + 59) == OUTPUT
+    assert cache.read(str(cdir), KEY, now + 61) is None
+
+
+def test_entry_for_another_key_is_a_miss(cdir: Path) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    other = "cd" * 32
+    os.rename(entry(cdir), cdir / f"{other}.token")
+    assert cache.read(str(cdir), other, time.time()) is None
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda b: b[: len(b) // 2],  # truncated
+        lambda b: b"",  # empty
+        lambda b: b"garbage\n" + b,  # bad header
+        lambda b: b.replace(b"eks-tf-auth-cache/1", b"eks-tf-auth-cache/0"),
+        lambda b: b.replace(b'{"kind"', b'{"kinx"'),
+        lambda b: b + b"extra\n",
+        lambda b: b[:-1],  # no final newline
+        lambda b: b + b"\xff" * 70000,  # oversized
+        lambda b: b.replace(b"k8s-aws-v1.x", b"k8s-aws-v1.\xff"),  # not UTF-8
+    ],
+)
+def test_corrupt_entries_are_misses(cdir: Path, mangle: object) -> None:
+    assert callable(mangle)
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    entry(cdir).write_bytes(mangle(entry(cdir).read_bytes()))
+    assert cache.read(str(cdir), KEY, time.time()) is None
+
+
+def test_symlinked_entry_is_refused(cdir: Path, tmp_path: Path) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    target = tmp_path / "elsewhere"
+    entry(cdir).rename(target)
+    entry(cdir).symlink_to(target)
+    assert cache.read(str(cdir), KEY, time.time()) is None
+
+
+def test_symlinked_directory_is_refused(cdir: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    cache.write(str(real), KEY, OUTPUT, time.time() + 600)
+    cdir.symlink_to(real)
+    assert cache.read(str(cdir), KEY, time.time()) is None
+    assert not cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_group_or_world_accessible_entry_is_refused(cdir: Path, mode: int) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    entry(cdir).chmod(mode)
+    assert cache.read(str(cdir), KEY, time.time()) is None
+
+
+def test_open_directory_is_neither_read_nor_written(cdir: Path) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    cdir.chmod(0o755)
+    assert cache.read(str(cdir), KEY, time.time()) is None
+    assert not cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    with cache.Lock(str(cdir), KEY) as lock:
+        assert not lock.held
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="changing a file's owner needs root")
+def test_foreign_owner_is_refused(cdir: Path) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    os.chown(entry(cdir), 65534, 65534)
+    assert cache.read(str(cdir), KEY, time.time()) is None
+    os.chown(entry(cdir), 0, 0)
+    os.chown(cdir, 65534, 65534)
+    assert cache.read(str(cdir), KEY, time.time()) is None
+
+
+def test_lock_times_out_instead_of_waiting(cdir: Path) -> None:
+    with cache.Lock(str(cdir), KEY) as first:
+        assert first.held
+        start = time.monotonic()
+        with cache.Lock(str(cdir), KEY, timeout=0.2) as second:
+            assert not second.held
+        assert 0.15 < time.monotonic() - start < 2
+    with cache.Lock(str(cdir), KEY, timeout=0.2) as third:
+        assert third.held
+
+
+def test_clear(cdir: Path) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    cache.write(str(cdir), "cd" * 32, OUTPUT, time.time() + 600)
+    with cache.Lock(str(cdir), KEY):
+        pass
+    (cdir / "unrelated.txt").write_text("keep")
+    assert cache.clear(str(cdir)) == 2
+    assert [p.name for p in cdir.iterdir()] == ["unrelated.txt"]
+    assert cache.clear(str(cdir / "missing")) == 0
+
+
+BASE = {
+    "HOME": "/home/u",
+    "AWS_ACCESS_KEY_ID": "AKIA1",
+    "AWS_SECRET_ACCESS_KEY": "s1",
+    "AWS_SESSION_TOKEN": "t1",
+}
+ARGV = ["exec", "--cluster-name", "c"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "changes"),
+    [
+        ([*ARGV, "--role-arn", "arn:aws:iam::123456789012:role/r"], {}),
+        ([*ARGV, "--profile", "p"], {}),
+        (["exec", "--cluster-name", "d"], {}),
+        (ARGV, {"AWS_ACCESS_KEY_ID": "AKIA2"}),
+        (ARGV, {"AWS_PROFILE": "other"}),
+        (ARGV, {"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/w"}),
+        (ARGV, {"AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token"}),
+        (ARGV, {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://169.254.170.23/v1"}),
+        (ARGV, {"AWS_REGION": "eu-west-1"}),
+        (ARGV, {"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1"}),
+        (ARGV, {"AWS_CONFIG_FILE": "/etc/other"}),
+        (ARGV, {"KUBERNETES_EXEC_INFO": '{"apiVersion":"client.authentication.k8s.io/v1"}'}),
+        (ARGV, {"HOME": "/home/v"}),
+    ],
+)
+def test_key_changes_with_whatever_selects_identity_or_token(
+    argv: list[str], changes: dict[str, str]
+) -> None:
+    assert cache.invocation_key(argv, {**BASE, **changes}) != cache.invocation_key(ARGV, BASE)
+
+
+def test_key_ignores_secrets_and_unrelated_env() -> None:
+    changed = {**BASE, "AWS_SECRET_ACCESS_KEY": "s2", "AWS_SESSION_TOKEN": "t2", "TERM": "x"}
+    assert cache.invocation_key(ARGV, changed) == cache.invocation_key(ARGV, BASE)
+
+
+def test_key_follows_config_file_contents(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("[default]\nregion = us-west-2\n")
+    env = {**BASE, "AWS_CONFIG_FILE": str(config)}
+    before = cache.invocation_key(ARGV, env)
+    config.write_text("[default]\nregion = eu-west-1\n")
+    assert cache.invocation_key(ARGV, env) != before
+
+
+def test_enabled_switches() -> None:
+    assert cache.enabled(ARGV, {})
+    assert not cache.enabled([*ARGV, "--no-cache"], {})
+    assert not cache.enabled(ARGV, {"EKS_TF_AUTH_NO_CACHE": "1"})
+    assert cache.enabled(ARGV, {"EKS_TF_AUTH_NO_CACHE": "0"})
+
+
+def test_directory_defaults() -> None:
+    assert cache.directory({"EKS_TF_AUTH_CACHE_DIR": "/x"}) == "/x"
+    assert cache.directory({"XDG_CACHE_HOME": "/c"}) == "/c/eks-tf-auth"
