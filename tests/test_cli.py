@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from eks_tf_auth import __version__, cli
+from eks_tf_auth.errors import AwsError, InputError
+from tests.conftest import AwsEnv
+
+HEAVY = ("botocore", "boto3", "jinja2", "hcl2", "lark", "yaml")
+
+
+def all_commands() -> list[list[str]]:
+    paths: list[list[str]] = []
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        paths.append(path)
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+
+    walk(cli.cli, [])
+    return paths
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "root")
+def test_help_for_every_command(path: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([*path, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: eks-tf-auth {' '.join(path)}".rstrip())
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_exec_help_lists_the_aws_cli_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["exec", "--help"])
+    out = capsys.readouterr().out
+    for flag in (
+        "--cluster-name",
+        "--cluster-id",
+        "--region",
+        "--profile",
+        "--role-arn",
+        "--role",
+        "--external-id",
+        "--session-name",
+        "--api-version",
+        "--no-cache",
+    ):
+        assert flag in out
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "eks-tf-auth: error: No such command 'nope'.",
+        "hint: see 'eks-tf-auth --help'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "first_line"),
+    [
+        (InputError("bad thing", hint="do this"), 2, "eks-tf-auth: error: bad thing"),
+        (AwsError("aws said no"), 1, "eks-tf-auth: error: aws said no"),
+        (
+            RuntimeError("boom"),
+            3,
+            "eks-tf-auth: internal error: RuntimeError; set EKS_TF_AUTH_DEBUG=1",
+        ),
+        (KeyboardInterrupt(), 130, "Aborted."),
+    ],
+)
+def test_exit_codes(
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: BaseException,
+    code: int,
+    first_line: str,
+) -> None:
+    def fail(*_: object, **__: object) -> None:
+        raise exc
+
+    monkeypatch.setattr("eks_tf_auth.credential.issue", fail)
+    assert cli.main(["exec", "--cluster-name", "a"]) == code
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines()[0].startswith(first_line)
+    assert "Traceback" not in captured.err
+
+
+def test_debug_switch_shows_the_traceback(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def fail(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("eks_tf_auth.credential.issue", fail)
+    monkeypatch.setenv("EKS_TF_AUTH_DEBUG", "1")
+    assert cli.main(["exec", "--cluster-name", "a"]) == 3
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_redact() -> None:
+    text = (
+        "url https://sts.x/?X-Amz-Credential=AKID%2F1&X-Amz-Security-Token=abc&X-Amz-Signature=ff "
+        "token k8s-aws-v1.aHR0cHM6Ly9zdHM"
+    )
+    out = cli.redact(text)
+    for secret in ("AKID", "abc", "=ff", "aHR0cHM6Ly9zdHM"):
+        assert secret not in out
+    assert "k8s-aws-v1.REDACTED" in out and "X-Amz-Signature=REDACTED" in out
+
+
+def loaded_modules(code: str, env: dict[str, str] | None = None) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_cli_import_is_light() -> None:
+    mods = loaded_modules("import eks_tf_auth.cli")
+    assert not {m for m in mods if m.split(".")[0] in HEAVY}
+
+
+def test_cache_hit_loads_neither_click_nor_botocore_nor_json(aws_env: AwsEnv) -> None:
+    assert aws_env.run("exec", "--cluster-name", "demo").returncode == 0
+    code = (
+        "import sys\n"
+        "sys.argv = ['eks-tf-auth', 'exec', '--cluster-name', 'demo']\n"
+        "import io, contextlib\n"
+        "buf = io.StringIO()\n"
+        "from eks_tf_auth.entry import main\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    assert main() == 0\n"
+        'assert buf.getvalue().startswith(\'{"kind":"ExecCredential"\')\n'
+        "mods = sorted(sys.modules)\n"
+    )
+    # Record the modules before the probe's own `import json`.
+    probe = code + "print('\\n'.join(mods))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=aws_env.env, capture_output=True, text=True, check=True
+    ).stdout
+    mods = set(out.split())
+    assert not {m for m in mods if m.split(".")[0] in (*HEAVY, "click", "json")}
+    assert {m for m in mods if m.startswith("eks_tf_auth")} == {
+        "eks_tf_auth",
+        "eks_tf_auth.entry",
+        "eks_tf_auth.cache",
+    }
+
+
+def test_cold_run_with_static_keys_never_imports_botocore(aws_env: AwsEnv) -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from eks_tf_auth.entry import main\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    assert main(['exec', '--cluster-name', 'demo', '--no-cache']) == 0\n"
+    )
+    mods = loaded_modules(code, env=aws_env.env)
+    assert "click" in mods
+    assert not {m for m in mods if m.split(".")[0] in HEAVY}
