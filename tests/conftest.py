@@ -110,3 +110,32 @@ def moto_url() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@dataclass(frozen=True)
+class MotoSession:
+    arn: str
+    role_arn: str
+    session_name: str
+    external_id: str | None
+    secret_access_key: str
+    session_token: str
+
+
+def moto_sessions() -> dict[str, MotoSession]:
+    """Every role session moto has handed out, by access key id (moto runs in this process)."""
+    from moto.sts.models import sts_backends
+
+    found: dict[str, MotoSession] = {}
+    for by_partition in list(sts_backends.values()):
+        for backend in list(by_partition.values()):
+            for role in backend.assumed_roles:
+                found[role.access_key_id] = MotoSession(
+                    role.arn,
+                    role.role_arn,
+                    role.session_name,
+                    role.external_id,
+                    role.secret_access_key,
+                    role.session_token,
+                )
+    return found
