@@ -139,3 +139,16 @@ def moto_sessions() -> dict[str, MotoSession]:
                     role.session_token,
                 )
     return found
+
+
+def kubectl_binary(version: str | None = None) -> str:
+    """kubectl, or one of the versioned binaries beside the one the dispatcher resolves to."""
+    path = require_tool("kubectl")
+    if version is None:
+        return path
+    versioned = Path(os.path.realpath(path)).parent / f"kubectl.{version}"
+    if not versioned.exists():
+        if IN_CI:
+            pytest.fail(f"{versioned} is missing")
+        pytest.skip(f"{versioned} is missing")
+    return str(versioned)
