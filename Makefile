@@ -35,7 +35,7 @@ bench: venv tools
 test: check pytest bench
 
 demo: venv
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python demo/demo.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m demo
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage
