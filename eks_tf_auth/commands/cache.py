@@ -5,7 +5,7 @@ import os
 import click
 
 
-@click.group("cache")
+@click.group("cache", short_help="Manage the token cache.")
 def cache_group() -> None:
     """Manage the token cache."""
 

@@ -5,7 +5,7 @@ import os
 import click
 
 
-@click.command("exec")
+@click.command("exec", short_help="Print an ExecCredential with an EKS token.")
 @click.option("--cluster-name", help="EKS cluster name (the token's x-k8s-aws-id).")
 @click.option("--cluster-id", help="Cluster id of an EKS local cluster on Outposts.")
 @click.option("--region", help="AWS region of the cluster [env: AWS_REGION, profile].")
