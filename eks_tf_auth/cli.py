@@ -62,8 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(debug)
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=args)
-    except click.exceptions.Exit as e:
-        return e.exit_code
     except click.UsageError as e:
         command = e.ctx.command_path if e.ctx else PROG
         _report(e.format_message(), f"see '{command} --help'")

@@ -185,3 +185,50 @@ def test_enabled_switches() -> None:
 def test_directory_defaults() -> None:
     assert cache.directory({"EKS_TF_AUTH_CACHE_DIR": "/x"}) == "/x"
     assert cache.directory({"XDG_CACHE_HOME": "/c"}) == "/c/eks-tf-auth"
+
+
+def test_unreadable_entry_is_a_miss(cdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+
+    def broken(*_: object) -> os.stat_result:
+        raise OSError(5, "Input/output error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fstat", broken)
+        result = cache.read(str(cdir), KEY, time.time())
+    assert result is None
+
+
+def test_failed_write_leaves_no_temporary_file(cdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    cdir.mkdir(mode=0o700)
+    with monkeypatch.context() as patched, pytest.raises(OSError, match="No space"):
+        patched.setattr(os, "fsync", broken)
+        cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    assert list(cdir.iterdir()) == []
+
+
+def test_lock_file_that_cannot_be_opened(cdir: Path) -> None:
+    cdir.mkdir(mode=0o700)
+    (cdir / f"{KEY}.lock").symlink_to(cdir / "elsewhere")  # O_NOFOLLOW refuses it
+    with cache.Lock(str(cdir), KEY) as lock:
+        assert not lock.held
+
+
+def test_directory_that_cannot_be_created(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    assert not cache.ensure_dir(str(tmp_path / "file" / "cache"))
+
+
+def test_clear_skips_what_it_cannot_remove(cdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+
+    def busy(_: str) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "unlink", busy)
+        removed = cache.clear(str(cdir))
+    assert removed == 0

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Mapping
 
 import click
 import pytest
@@ -77,6 +79,7 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
             "eks-tf-auth: internal error: RuntimeError; set EKS_TF_AUTH_DEBUG=1",
         ),
         (KeyboardInterrupt(), 130, "Aborted."),
+        (click.FileError("x.tf", hint="gone"), 1, "eks-tf-auth: error: Could not open file 'x.tf'"),
     ],
 )
 def test_exit_codes(
@@ -110,6 +113,16 @@ def test_debug_switch_shows_the_traceback(
     assert "Traceback" in capsys.readouterr().err
 
 
+def test_debug_switch_shows_where_a_user_error_came_from(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EKS_TF_AUTH_DEBUG", "1")
+    assert cli.main(["exec", "--cluster-name", "bad name"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("eks-tf-auth: error: invalid cluster name 'bad name'\nhint: ")
+    assert "Traceback" in err and "validate_cluster_name" in err
+
+
 def test_redact() -> None:
     text = (
         "url https://sts.x/?X-Amz-Credential=AKID%2F1&X-Amz-Security-Token=abc&X-Amz-Signature=ff "
@@ -121,10 +134,19 @@ def test_redact() -> None:
     assert "k8s-aws-v1.REDACTED" in out and "X-Amz-Signature=REDACTED" in out
 
 
-def loaded_modules(code: str, env: dict[str, str] | None = None) -> set[str]:
+def uninstrumented(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without coverage's subprocess hook, which would import modules of its own."""
+    return {k: v for k, v in env.items() if not k.startswith("COVERAGE_")}
+
+
+def loaded_modules(code: str, env: Mapping[str, str] = os.environ) -> set[str]:
     probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        env=uninstrumented(env),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return set(json.loads(out.splitlines()[-1]))
 
@@ -150,7 +172,11 @@ def test_cache_hit_loads_neither_click_nor_botocore_nor_json(aws_env: AwsEnv) ->
     # Record the modules before the probe's own `import json`.
     probe = code + "print('\\n'.join(mods))"
     out = subprocess.run(
-        [sys.executable, "-c", probe], env=aws_env.env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        env=uninstrumented(aws_env.env),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     mods = set(out.split())
     assert not {m for m in mods if m.split(".")[0] in (*HEAVY, "click", "json")}

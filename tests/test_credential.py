@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from eks_tf_auth import cache
+from eks_tf_auth.credential import ExecRequest, issue
+from tests.conftest import AwsEnv
+
+ARGV = ["exec", "--cluster-name", "demo"]
+
+
+def test_a_cache_that_cannot_be_written_still_answers(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def full_disk(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.WARNING):
+        patched.setattr(os, "replace", full_disk)
+        issued = issue(ExecRequest(cluster_name="demo"), argv=ARGV, environ=os.environ)
+    assert json.loads(issued.output)["status"]["token"].startswith("k8s-aws-v1.")
+    assert "cannot write the token cache" in caplog.text and "No space left" in caplog.text
+    assert list(aws_env.cache_dir.iterdir()) == [
+        aws_env.cache_dir / f"{cache.invocation_key(ARGV, os.environ)}.lock"
+    ]
+
+
+def test_long_token_warns_without_showing_it(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "T" * 3100)
+    with caplog.at_level(logging.WARNING):
+        issued = issue(
+            ExecRequest(cluster_name="demo", use_cache=False), argv=ARGV, environ=os.environ
+        )
+    token = json.loads(issued.output)["status"]["token"]
+    assert len(token) > 4096
+    assert f"the token is {len(token)} characters long" in caplog.text
+    assert "TTTT" not in caplog.text and token[:40] not in caplog.text
+
+
+def test_short_token_does_not_warn(aws_env: AwsEnv, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        issue(ExecRequest(cluster_name="demo", use_cache=False), argv=ARGV, environ=os.environ)
+    assert caplog.text == ""
+
+
+def test_cache_dir_under_a_file_means_no_cache(
+    aws_env: AwsEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("EKS_TF_AUTH_CACHE_DIR", str(blocker / "cache"))
+    issued = issue(ExecRequest(cluster_name="demo"), argv=ARGV, environ=os.environ)
+    assert not issued.from_cache and issued.output.startswith('{"kind":"ExecCredential"')
