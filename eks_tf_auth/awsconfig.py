@@ -9,14 +9,12 @@ from the environment and the active profile of the shared config file, in botoco
 from __future__ import annotations
 
 import configparser
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from eks_tf_auth.errors import InputError
+from eks_tf_auth.paths import config_file, credentials_file
 
-DEFAULT_CONFIG_FILE = "~/.aws/config"
-DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"
 _TRUE = "true"
 _FALSE = "false"
 
@@ -31,28 +29,21 @@ class AwsSettings:
     sts_endpoint_url: str | None
 
 
-def config_file(environ: Mapping[str, str]) -> str:
-    return os.path.expanduser(environ.get("AWS_CONFIG_FILE") or DEFAULT_CONFIG_FILE)
-
-
-def credentials_file(environ: Mapping[str, str]) -> str:
-    return os.path.expanduser(
-        environ.get("AWS_SHARED_CREDENTIALS_FILE") or DEFAULT_CREDENTIALS_FILE
-    )
-
-
 def profile_name(environ: Mapping[str, str], flag: str | None) -> str | None:
     return flag or environ.get("AWS_DEFAULT_PROFILE") or environ.get("AWS_PROFILE") or None
 
 
 def load_settings(environ: Mapping[str, str], *, profile: str | None) -> AwsSettings:
-    """Settings from the environment, then the profile's section of the config file."""
+    """Settings from the environment, then the profile (config file, then credentials file)."""
     name = profile_name(environ, profile)
     path = config_file(environ)
-    sections = _read_config(path)
-    scoped = sections.get(f"profile {name or 'default'}") or (
-        sections.get("default", {}) if name in (None, "default") else {}
-    )
+    profiles, services = _read_profiles(path, credentials_file(environ))
+    if name is not None and name not in profiles:
+        raise InputError(
+            f"the config profile ({name}) could not be found",
+            hint="list profiles with 'aws configure list-profiles'",
+        )
+    scoped = profiles.get(name or "default", {})
 
     def setting(env: str, key: str) -> str | None:
         return environ.get(env) or scoped.get(key) or None
@@ -71,7 +62,7 @@ def load_settings(environ: Mapping[str, str], *, profile: str | None) -> AwsSett
         use_dualstack_endpoint=_flag(
             setting("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")
         ),
-        sts_endpoint_url=_endpoint_url(environ, scoped, sections, path),
+        sts_endpoint_url=_endpoint_url(environ, scoped, services, path),
     )
 
 
@@ -82,31 +73,31 @@ def _flag(value: str | None) -> bool:
 def _endpoint_url(
     environ: Mapping[str, str],
     scoped: Mapping[str, str],
-    sections: Mapping[str, Mapping[str, str]],
+    services: Mapping[str, Mapping[str, str]],
     path: str,
 ) -> str | None:
+    """botocore's order: service variable, global variable, services section, profile key."""
     ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or scoped.get(
         "ignore_configured_endpoint_urls"
     )
     if _flag(ignore):
         return None
-    services = scoped.get("services")
-    service_url = None
-    if services:
-        section = sections.get(f"services {services}")
+    from_env = environ.get("AWS_ENDPOINT_URL_STS") or environ.get("AWS_ENDPOINT_URL")
+    if from_env:
+        return from_env
+    section_name = scoped.get("services")
+    if section_name:
+        section = services.get(section_name)
         if section is None:
             raise InputError(
-                f"the profile uses services section {services!r}, which {path} does not define",
-                hint=f"add [services {services}] to {path} or remove 'services' from the profile",
+                f"the profile uses services section {section_name!r}, which {path} does not define",
+                hint=f"add [services {section_name}] to {path} or remove 'services' from the "
+                "profile",
             )
-        service_url = _nested(section.get("sts", "")).get("endpoint_url")
-    return (
-        environ.get("AWS_ENDPOINT_URL_STS")
-        or environ.get("AWS_ENDPOINT_URL")
-        or service_url
-        or scoped.get("endpoint_url")
-        or None
-    )
+        url = _nested(section.get("sts", "")).get("endpoint_url")
+        if url:
+            return url
+    return scoped.get("endpoint_url") or None
 
 
 def _nested(value: str) -> dict[str, str]:
@@ -115,17 +106,52 @@ def _nested(value: str) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
-def _read_config(path: str) -> dict[str, dict[str, str]]:
+def _read_profiles(
+    config_path: str, credentials_path: str
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Profiles by name, credentials-file keys over config-file keys, and services sections.
+
+    In the config file a profile is `[default]` or `[profile NAME]` (split like a shell word, so
+    `[profile "dev"]` is dev; of `[default]` and `[profile default]` the later wins); in the
+    credentials file every section is a profile.
+    """
+    profiles: dict[str, dict[str, str]] = {}
+    services: dict[str, dict[str, str]] = {}
+    for section, values in _read_ini(config_path):
+        words = _split(section)
+        if section == "default":
+            profiles["default"] = values
+        elif len(words) == 2 and words[0] == "profile":
+            profiles[words[1]] = values
+        elif len(words) == 2 and words[0] == "services":
+            services[words[1]] = values
+    for section, values in _read_ini(credentials_path):
+        profiles[section] = {**profiles.get(section, {}), **values}
+    return profiles, services
+
+
+def _split(section: str) -> list[str]:
+    if '"' not in section and "'" not in section:
+        return section.split()
+    import shlex
+
+    try:
+        return shlex.split(section)
+    except ValueError:
+        return [section]
+
+
+def _read_ini(path: str) -> list[tuple[str, dict[str, str]]]:
     parser = configparser.RawConfigParser()
     try:
         with open(path, encoding="utf-8") as f:
             parser.read_file(f, path)
     except FileNotFoundError:
-        return {}
+        return []
     except (OSError, UnicodeDecodeError, configparser.Error) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise InputError(
             f"cannot read the AWS config file {path}: {first}",
-            hint="fix the file or point AWS_CONFIG_FILE at another one",
+            hint="fix the file or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere",
         ) from e
-    return {name.strip(): dict(parser.items(name)) for name in parser.sections()}
+    return [(name.strip(), dict(parser.items(name))) for name in parser.sections()]

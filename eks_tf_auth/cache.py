@@ -21,6 +21,8 @@ import time
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 
+from eks_tf_auth import paths
+
 FORMAT = b"eks-tf-auth-cache/1"
 DIR_ENV = "EKS_TF_AUTH_CACHE_DIR"
 DISABLE_ENV = "EKS_TF_AUTH_NO_CACHE"
@@ -58,12 +60,8 @@ def invocation_key(argv: Sequence[str], environ: Mapping[str, str]) -> str:
     for name in sorted(environ):
         if (name.startswith("AWS_") and name not in _SECRET_VARS) or name in _KEY_VARS:
             h.update(f"\0e{name}={environ[name]}".encode("utf-8", "surrogateescape"))
-    home = os.path.expanduser("~")
-    for var, default in (
-        ("AWS_CONFIG_FILE", ".aws/config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
-    ):
-        h.update(b"\0f" + _file_identity(environ.get(var) or os.path.join(home, default)))
+    for path in (paths.config_file(environ), paths.credentials_file(environ)):
+        h.update(b"\0f" + _file_identity(path))
     h.update(f"\0u{os.getuid()}".encode())
     return h.hexdigest()
 

@@ -22,8 +22,8 @@ logger = logging.getLogger(__name__)
 ROLE_ARN_PATTERN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
 )
-EXTERNAL_ID_PATTERN = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-SESSION_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{2,64}$")
+EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}")
+SESSION_NAME_PATTERN = re.compile(r"[\w+=,.@-]{2,64}")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def _credentials(
 
 
 def _validate(request: ExecRequest) -> None:
-    if request.role_arn is not None and not ROLE_ARN_PATTERN.match(request.role_arn):
+    if request.role_arn is not None and not ROLE_ARN_PATTERN.fullmatch(request.role_arn):
         raise InputError(
             f"invalid role ARN {request.role_arn!r}",
             hint="use the form arn:aws:iam::123456789012:role/NAME",
@@ -147,12 +147,14 @@ def _validate(request: ExecRequest) -> None:
             "--external-id and --session-name need --role-arn",
             hint="add --role-arn for the role to assume",
         )
-    if request.external_id is not None and not EXTERNAL_ID_PATTERN.match(request.external_id):
+    if request.external_id is not None and not EXTERNAL_ID_PATTERN.fullmatch(request.external_id):
         raise InputError(
             "invalid --external-id",
             hint="2-1224 letters, digits or any of + = , . @ : / - _",
         )
-    if request.session_name is not None and not SESSION_NAME_PATTERN.match(request.session_name):
+    if request.session_name is not None and not SESSION_NAME_PATTERN.fullmatch(
+        request.session_name
+    ):
         raise InputError(
             f"invalid --session-name {request.session_name!r}",
             hint="2-64 letters, digits or any of + = , . @ - _",

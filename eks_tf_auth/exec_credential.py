@@ -34,8 +34,8 @@ REGION_KEY = "region"
 _EKS_HOST = re.compile(
     r"\.(?P<region>[a-z]{2,4}(?:-[a-z]+)+-\d{1,2})\.eks\.amazonaws\.com(?:\.cn)?$"
 )
-CLUSTER_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
-CLUSTER_ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+CLUSTER_NAME_PATTERN = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+CLUSTER_ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def choose_target(
 
 
 def validate_cluster_name(name: str) -> str:
-    if not CLUSTER_NAME_PATTERN.match(name):
+    if not CLUSTER_NAME_PATTERN.fullmatch(name):
         raise InputError(
             f"invalid cluster name {name!r}",
             hint="EKS cluster names are 1-100 letters, digits, '-' or '_', starting alphanumeric",
@@ -130,7 +130,7 @@ def validate_cluster_name(name: str) -> str:
 
 
 def validate_cluster_id(ident: str) -> str:
-    if not CLUSTER_ID_PATTERN.match(ident):
+    if not CLUSTER_ID_PATTERN.fullmatch(ident):
         raise InputError(
             f"invalid cluster id {ident!r}",
             hint="an Outposts local cluster id is a UUID; for other clusters use --cluster-name",

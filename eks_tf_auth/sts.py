@@ -28,7 +28,7 @@ LEGACY_GLOBAL_REGIONS = frozenset(
         "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
     }
 )  # fmt: skip
-REGION_PATTERN = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
+REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Partition:
 
 
 def validate_region(region: str) -> str:
-    if not REGION_PATTERN.match(region):
+    if not REGION_PATTERN.fullmatch(region):
         raise InputError(
             f"invalid region {region!r}",
             hint="use a region code such as us-west-2, eu-central-1 or cn-north-1",

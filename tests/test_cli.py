@@ -184,6 +184,7 @@ def test_cache_hit_loads_neither_click_nor_botocore_nor_json(aws_env: AwsEnv) ->
         "eks_tf_auth",
         "eks_tf_auth.entry",
         "eks_tf_auth.cache",
+        "eks_tf_auth.paths",
     }
 
 

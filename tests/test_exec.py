@@ -354,6 +354,20 @@ ARN = "arn:aws:iam::123456789012:role/deploy"
             "invalid --external-id",
         ),
         (["--cluster-name", "a", "--region", "nowhere"], {}, 2, "invalid region 'nowhere'"),
+        (["--cluster-name", "a", "--region", "us-west-2\n"], {}, 2, "invalid region"),
+        (["--cluster-name", "a", "--role-arn", ARN + "\n"], {}, 2, "invalid role ARN"),
+        (
+            ["--cluster-name", "a", "--role-arn", ARN, "--session-name", "ci\n"],
+            {},
+            2,
+            "invalid --session-name",
+        ),
+        (
+            ["--cluster-name", "a", "--role-arn", ARN, "--external-id", "ext-1\n"],
+            {},
+            2,
+            "invalid --external-id",
+        ),
         (["--cluster-name", "a"], {"AWS_REGION": "US_WEST"}, 2, "invalid region"),
         (["--cluster-name", "a"], {"AWS_REGION": ""}, 2, "no region given"),
         (
