@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timezone
 from urllib.parse import urlsplit
 
+from eks_tf_auth import validate
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.token import Token
 
@@ -34,8 +35,6 @@ REGION_KEY = "region"
 _EKS_HOST = re.compile(
     r"\.(?P<region>[a-z]{2,4}(?:-[a-z]+)+-\d{1,2})\.eks\.amazonaws\.com(?:\.cn)?$"
 )
-CLUSTER_NAME_PATTERN = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
-CLUSTER_ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -103,9 +102,9 @@ def choose_target(
         )
     from_config = _config_str(info, CLUSTER_NAME_KEY) or _config_str(info, CLUSTER_ID_KEY)
     if cluster_name is not None:
-        ident = validate_cluster_name(cluster_name)
+        ident = validate.cluster_name(cluster_name)
     elif cluster_id is not None:
-        ident = validate_cluster_id(cluster_id)
+        ident = validate.cluster_id(cluster_id)
     elif from_config:
         ident = from_config
     else:
@@ -118,24 +117,6 @@ def choose_target(
             ),
         )
     return Target(ident, region or _config_str(info, REGION_KEY) or _server_region(info.server))
-
-
-def validate_cluster_name(name: str) -> str:
-    if not CLUSTER_NAME_PATTERN.fullmatch(name):
-        raise InputError(
-            f"invalid cluster name {name!r}",
-            hint="EKS cluster names are 1-100 letters, digits, '-' or '_', starting alphanumeric",
-        )
-    return name
-
-
-def validate_cluster_id(ident: str) -> str:
-    if not CLUSTER_ID_PATTERN.fullmatch(ident):
-        raise InputError(
-            f"invalid cluster id {ident!r}",
-            hint="an Outposts local cluster id is a UUID; for other clusters use --cluster-name",
-        )
-    return ident
 
 
 def render(api_version: str, token: Token) -> str:
@@ -160,8 +141,8 @@ def _config_str(info: ExecInfo, key: str) -> str | None:
             hint="fix extensions[client.authentication.k8s.io/exec] of the cluster",
         )
     if key == CLUSTER_ID_KEY:
-        return validate_cluster_id(value)
-    return validate_cluster_name(value) if key == CLUSTER_NAME_KEY else value
+        return validate.cluster_id(value)
+    return validate.cluster_name(value) if key == CLUSTER_NAME_KEY else value
 
 
 def _server_region(server: str | None) -> str | None:

@@ -28,7 +28,6 @@ LEGACY_GLOBAL_REGIONS = frozenset(
         "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
     }
 )  # fmt: skip
-REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,6 @@ class Partition:
     dualstack_dns_suffix: str
     regions: frozenset[str]
     region_regex: re.Pattern[str]
-
-
-def validate_region(region: str) -> str:
-    if not REGION_PATTERN.fullmatch(region):
-        raise InputError(
-            f"invalid region {region!r}",
-            hint="use a region code such as us-west-2, eu-central-1 or cn-north-1",
-        )
-    return region
 
 
 def resolve_endpoint(region: str, settings: AwsSettings) -> Endpoint:

@@ -120,7 +120,7 @@ def test_debug_switch_shows_where_a_user_error_came_from(
     assert cli.main(["exec", "--cluster-name", "bad name"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("eks-tf-auth: error: invalid cluster name 'bad name'\nhint: ")
-    assert "Traceback" in err and "validate_cluster_name" in err
+    assert "Traceback" in err and "cluster_name" in err
 
 
 def test_redact() -> None:

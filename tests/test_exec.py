@@ -103,6 +103,20 @@ def test_api_version(
     assert credential(aws_env.run(*args, env=env))["apiVersion"] == expected
 
 
+def test_json_whatever_the_aws_output_setting(aws_env: AwsEnv) -> None:
+    aws_env.config_file.write_text("[default]\noutput = text\ncli_pager = less\n")
+    env = {**aws_env.env, "AWS_DEFAULT_OUTPUT": "table"}
+    verified(aws_env.run("exec", "--cluster-name", "demo", env=env))
+
+
+def test_missing_region_names_every_place_to_set_it(aws_env: AwsEnv) -> None:
+    env = {k: v for k, v in aws_env.env.items() if k != "AWS_REGION"}
+    proc = aws_env.run("exec", "--cluster-name", "demo", env=env)
+    assert_one_line_error(proc, 2, "no region given")
+    for place in ("--region", "AWS_REGION", "profile", "client.authentication.k8s.io/exec"):
+        assert place in proc.stderr
+
+
 def test_malformed_exec_info_is_a_note_not_an_error(aws_env: AwsEnv) -> None:
     env = {**aws_env.env, "KUBERNETES_EXEC_INFO": "{oops"}
     proc = aws_env.run("exec", "--cluster-name", "demo", env=env)
@@ -424,6 +438,14 @@ def test_bad_input(
     if env.get("AWS_REGION") == "":
         del env["AWS_REGION"]
     assert_one_line_error(aws_env.run("exec", *args, env=env), code, text)
+
+
+def test_external_id_is_not_repeated_in_errors(aws_env: AwsEnv) -> None:
+    proc = aws_env.run(
+        "exec", "--cluster-name", "a", "--role-arn", ARN, "--external-id", "s3cr3t value"
+    )
+    assert_one_line_error(proc, 2, "invalid --external-id")
+    assert "s3cr3t" not in proc.stderr
 
 
 def test_malformed_config_file(aws_env: AwsEnv) -> None:

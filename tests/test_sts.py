@@ -18,7 +18,8 @@ import pytest
 
 from eks_tf_auth.awsconfig import AwsSettings
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.sts import Endpoint, resolve_endpoint, validate_region
+from eks_tf_auth.sts import Endpoint, resolve_endpoint
+from eks_tf_auth.validate import region as validate_region
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
