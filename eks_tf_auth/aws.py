@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, cast
 
@@ -21,6 +22,7 @@ from eks_tf_auth.token import Credentials
 if TYPE_CHECKING:
     from botocore.client import BaseClient
     from botocore.session import Session
+    from mypy_boto3_eks import EKSClient
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,48 @@ def assume_role(
     creds = out["Credentials"]
     return Credentials(
         creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"], creds["Expiration"]
+    )
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    region: str
+    status: str
+    endpoint: str
+    certificate_authority_data: str  # base64 PEM, as in a kubeconfig
+
+
+def describe_cluster(
+    profile: str | None, credentials: Credentials, *, name: str, region: str
+) -> Cluster:
+    """EKS DescribeCluster; the endpoint follows AWS_ENDPOINT_URL_EKS and the profile."""
+    where = f"cluster {name!r} in {region}"
+    sess = session(profile)
+    with translate_errors(f"cannot describe {where}"):
+        eks = cast(
+            "EKSClient",
+            sess.create_client(
+                "eks",
+                region_name=region,
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+            ),
+        )
+        try:
+            found = eks.describe_cluster(name=name)["cluster"]
+        except eks.exceptions.ResourceNotFoundException as e:
+            raise AwsError(
+                f"{where} not found",
+                hint="check the name and region: 'aws eks list-clusters --region " + region + "'",
+            ) from e
+    return Cluster(
+        name=found["name"],
+        region=region,
+        status=found.get("status", "UNKNOWN"),
+        endpoint=found.get("endpoint", ""),
+        certificate_authority_data=found.get("certificateAuthority", {}).get("data", ""),
     )
 
 

@@ -17,6 +17,7 @@ import click
 from eks_tf_auth import __version__
 from eks_tf_auth.commands.cache import cache_group
 from eks_tf_auth.commands.exec_credential import exec_command
+from eks_tf_auth.commands.external import external_command
 from eks_tf_auth.errors import Error
 
 EXIT_OK = 0
@@ -54,26 +55,28 @@ def cli() -> None:
 
 cli.add_command(exec_command)
 cli.add_command(cache_group)
+cli.add_command(external_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    one_line = args[:1] == ["external"]  # Terraform shows the first stderr line
     debug = os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
     _configure_logging(debug)
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=args)
     except click.UsageError as e:
         command = e.ctx.command_path if e.ctx else PROG
-        _report(e.format_message(), f"see '{command} --help'")
+        _report(e.format_message(), f"see '{command} --help'", one_line=one_line)
         return EXIT_USAGE
     except click.ClickException as e:
-        _report(e.format_message(), None)
+        _report(e.format_message(), None, one_line=one_line)
         return EXIT_FAILED
     except (click.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
         return EXIT_INTERRUPTED
     except Error as e:
-        _report(e.message, e.hint)
+        _report(e.message, e.hint, one_line=one_line)
         if debug:
             logging.getLogger(__name__).debug("traceback", exc_info=True)
         return e.exit_code
@@ -88,8 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
-def _report(message: str, hint: str | None) -> None:
-    click.echo(f"{PROG}: error: {redact(' '.join(message.split()))}", err=True)
+def _report(message: str, hint: str | None, *, one_line: bool = False) -> None:
+    text = f"{PROG}: error: {redact(' '.join(message.split()))}"
+    if hint and one_line:
+        click.echo(f"{text} (hint: {redact(hint)})", err=True)
+        return
+    click.echo(text, err=True)
     if hint:
         click.echo(f"hint: {redact(hint)}", err=True)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from eks_tf_auth import cache, exec_credential, validate
-from eks_tf_auth.awsconfig import AwsSettings, load_settings
+from eks_tf_auth.awsconfig import load_settings
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.sts import Endpoint, resolve_endpoint
 from eks_tf_auth.token import MAX_TOKEN_LENGTH, Credentials, Token, presign_token, utcnow
@@ -66,7 +66,15 @@ def issue(
     endpoint = resolve_endpoint(validate.region(region), settings)
 
     def sign() -> tuple[str, datetime]:
-        credentials = _credentials(request, environ, settings, region, endpoint)
+        credentials = resolve_credentials(
+            environ,
+            profile=request.profile,
+            role_arn=request.role_arn,
+            external_id=request.external_id,
+            session_name=request.session_name,
+            region=region,
+            endpoint=endpoint,
+        )
         token = presign_token(credentials, target.cluster_id, endpoint, now=now)
         _check_length(token)
         return exec_credential.render(api_version, token), token.expires_at
@@ -104,46 +112,56 @@ def _store(dirpath: str, key: str, output: str, expires_at: datetime) -> None:
         logger.warning("cannot write the token cache in %s: %s", dirpath, e.strerror or e)
 
 
-def _credentials(
-    request: ExecRequest,
+def resolve_credentials(
     environ: Mapping[str, str],
-    settings: AwsSettings,
+    *,
+    profile: str | None,
+    role_arn: str | None,
+    external_id: str | None,
+    session_name: str | None,
     region: str,
     endpoint: Endpoint,
 ) -> Credentials:
+    """Environment keys without botocore where botocore would take them too, else botocore's
+    chain; then AssumeRole through the same STS endpoint when a role is given."""
     from eks_tf_auth import aws
 
-    source = aws.static_credentials(environ, profile=request.profile)
-    if source is not None and not request.role_arn:
+    source = aws.static_credentials(environ, profile=profile)
+    if source is not None and not role_arn:
         return source
-    sess = aws.session(request.profile)
+    sess = aws.session(profile)
     if source is None:
         source = aws.chain_credentials(sess)
-    if not request.role_arn:
+    if not role_arn:
         return source
     sts = aws.sts_client(sess, source, region=region, endpoint_url=endpoint.url)
     return aws.assume_role(
-        sts,
-        role_arn=request.role_arn,
-        external_id=request.external_id,
-        session_name=request.session_name,
+        sts, role_arn=role_arn, external_id=external_id, session_name=session_name
     )
 
 
-def _validate(request: ExecRequest) -> None:
-    if request.role_arn is None and (request.external_id or request.session_name):
+def validate_role_options(
+    role_arn: str | None, external_id: str | None, session_name: str | None, *, flags: bool = True
+) -> None:
+    if role_arn is None and (external_id or session_name):
+        names = "--external-id and --session-name" if flags else "external_id and session_name"
         raise InputError(
-            "--external-id and --session-name need --role-arn",
-            hint="add --role-arn for the role to assume",
+            f"{names} need {'--role-arn' if flags else 'role_arn'}",
+            hint="give the role to assume",
         )
     for value, check in (
-        (request.role_arn, validate.role_arn),
-        (request.external_id, validate.external_id),
-        (request.session_name, validate.session_name),
-        (request.region, validate.region),
+        (role_arn, validate.role_arn),
+        (external_id, validate.external_id),
+        (session_name, validate.session_name),
     ):
         if value is not None:
             check(value)
+
+
+def _validate(request: ExecRequest) -> None:
+    validate_role_options(request.role_arn, request.external_id, request.session_name)
+    if request.region is not None:
+        validate.region(request.region)
 
 
 def _check_length(token: Token) -> None:
