@@ -112,6 +112,37 @@ def moto_url() -> Iterator[str]:
         server.stop()
 
 
+MOTO_CLUSTER = "prod"
+
+
+@pytest.fixture(scope="session")
+def moto_cluster(moto_url: str) -> str:
+    """An ACTIVE EKS cluster in moto (us-west-2), given a real PEM CA (moto's is random text)."""
+    import boto3
+    from moto.eks.models import eks_backends
+
+    from tests.support.eks_double import EksApiDouble
+
+    eks = boto3.client(
+        "eks",
+        region_name="us-west-2",
+        endpoint_url=moto_url,
+        aws_access_key_id=TEST_ACCESS_KEY,
+        aws_secret_access_key=TEST_SECRET,
+    )
+    eks.create_cluster(
+        name=MOTO_CLUSTER,
+        roleArn="arn:aws:iam::123456789012:role/eks",
+        resourcesVpcConfig={"subnetIds": []},
+    )
+    ca_data = EksApiDouble(cluster_id=MOTO_CLUSTER, identities={}).ca_data
+    for by_region in eks_backends.values():
+        for backend in by_region.values():
+            if MOTO_CLUSTER in backend.clusters:
+                backend.clusters[MOTO_CLUSTER].certificate_authority = {"data": ca_data}
+    return MOTO_CLUSTER
+
+
 @dataclass(frozen=True)
 class MotoSession:
     arn: str

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import boto3
 import pytest
 
 from eks_tf_auth import aws, external
@@ -18,25 +17,6 @@ from tests.conftest import BIN_DIR, TEST_ACCESS_KEY, TEST_SECRET, AwsEnv, moto_s
 from tests.support.verifier import verify_token
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
-
-
-@pytest.fixture(scope="module")
-def moto_cluster(moto_url: str) -> str:
-    eks = boto3.client(
-        "eks",
-        region_name="us-west-2",
-        endpoint_url=moto_url,
-        aws_access_key_id=TEST_ACCESS_KEY,
-        aws_secret_access_key=TEST_SECRET,
-    )
-    existing = eks.list_clusters()["clusters"]
-    if "prod" not in existing:
-        eks.create_cluster(
-            name="prod",
-            roleArn="arn:aws:iam::123456789012:role/eks",
-            resourcesVpcConfig={"subnetIds": []},
-        )
-    return "prod"
 
 
 @pytest.fixture

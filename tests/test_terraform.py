@@ -1,0 +1,257 @@
+"""terraform/modules and examples/ with the real terraform binary, offline, against moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import hcl2
+import pytest
+import yaml
+
+from tests.conftest import (
+    BIN_DIR,
+    IN_CI,
+    TEST_ACCESS_KEY,
+    TEST_ARN,
+    TEST_SECRET,
+    AwsEnv,
+    kubectl_binary,
+    require_tool,
+)
+from tests.support.eks_double import EksApiDouble, Identity
+from tests.support.terraform import Terraform, find_mirror, tf_files, write_cli_config
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULE = ROOT / "terraform" / "modules" / "eks-exec-auth"
+TF_ROOTS = [ROOT / "terraform", ROOT / "examples"]
+
+
+@pytest.fixture(scope="session")
+def terraform_bin() -> str:
+    return require_tool("terraform")
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    found = find_mirror()
+    if found is None:
+        message = "no hashicorp/aws provider mirror found (set EKS_TF_AUTH_TF_MIRROR)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def test_fmt_check(terraform_bin: str, tmp_path: Path) -> None:
+    for root in TF_ROOTS:
+        if not root.exists():
+            continue
+        proc = subprocess.run(
+            [terraform_bin, "fmt", "-check", "-recursive", "-diff", str(root)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "none.tfrc")},
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", tf_files(TF_ROOTS), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_tf_file_parses_with_python_hcl2(path: Path) -> None:
+    with path.open() as f:
+        assert isinstance(hcl2.load(f), dict)
+
+
+ROOT_CONFIG = """
+variable "moto_url" { type = string }
+variable "module_args" {
+  type    = any
+  default = {}
+}
+
+provider "aws" {
+  region                      = "us-west-2"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {
+    eks = var.moto_url
+    sts = var.moto_url
+  }
+}
+
+module "eks" {
+  source       = "MODULE"
+  cluster_name = "prod"
+  role_arn     = try(var.module_args.role_arn, null)
+  profile      = try(var.module_args.profile, null)
+  command      = try(var.module_args.command, "eks-tf-auth")
+  api_version  = try(var.module_args.api_version, "client.authentication.k8s.io/v1beta1")
+  region       = try(var.module_args.region, null)
+}
+
+output "host" { value = module.eks.host }
+output "exec" { value = module.eks.exec }
+output "kubeconfig" { value = module.eks.kubeconfig }
+output "ca_pem_head" { value = split("\\n", module.eks.cluster_ca_certificate)[0] }
+"""
+
+
+@pytest.fixture
+def stack(
+    terraform_bin: str,
+    mirror: Path,
+    tmp_path: Path,
+    aws_env: AwsEnv,
+    moto_url: str,
+    moto_cluster: str,
+) -> Iterator[Terraform]:
+    workdir = tmp_path / "stack"
+    workdir.mkdir()
+    (workdir / "main.tf").write_text(ROOT_CONFIG.replace("MODULE", str(MODULE)))
+    cli_config = write_cli_config(tmp_path / "terraform.tfrc", mirror)
+    env = {**aws_env.env, "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"}
+    tf = Terraform(terraform_bin, workdir, cli_config, env)
+    tf.run("init", "-no-color")
+    yield tf
+
+
+def apply(tf: Terraform, moto_url: str, **module_args: str) -> dict[str, object]:
+    tf.run(
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        f"-var=moto_url={moto_url}",
+        f"-var=module_args={json.dumps(module_args)}",
+    )
+    outputs = json.loads(tf.run("output", "-json").stdout)
+    return {name: value["value"] for name, value in outputs.items()}
+
+
+def test_module_validates(terraform_bin: str, mirror: Path, tmp_path: Path) -> None:
+    cli_config = write_cli_config(tmp_path / "terraform.tfrc", mirror)
+    work = tmp_path / "module"
+    work.mkdir()
+    for f in MODULE.glob("*.tf"):
+        (work / f.name).write_text(f.read_text())
+    tf = Terraform(terraform_bin, work, cli_config, os.environ)
+    tf.run("init", "-no-color", "-backend=false")
+    assert "Success" in tf.run("validate", "-no-color").stdout
+
+
+def test_module_outputs_against_moto(stack: Terraform, moto_url: str) -> None:
+    out = apply(stack, moto_url)
+    assert isinstance(out["host"], str) and ".us-west-2.eks.amazonaws.com" in out["host"]
+    assert out["exec"] == {
+        "api_version": "client.authentication.k8s.io/v1beta1",
+        "command": "eks-tf-auth",
+        "args": ["exec", "--cluster-name", "prod", "--region", "us-west-2"],
+        "env": {},
+    }
+    assert out["ca_pem_head"] == "-----BEGIN CERTIFICATE-----"
+    assert isinstance(out["kubeconfig"], str)
+    config = yaml.safe_load(out["kubeconfig"])
+    assert config["clusters"][0]["cluster"]["server"] == out["host"]
+    user = config["users"][0]["user"]["exec"]
+    assert user["args"] == ["exec", "--cluster-name", "prod", "--region", "us-west-2"]
+    assert user["env"] is None and "interactiveMode" not in user
+
+
+def test_module_role_profile_v1_and_aws_cli(stack: Terraform, moto_url: str) -> None:
+    role = "arn:aws:iam::123456789012:role/deploy"
+    out = apply(
+        stack, moto_url, role_arn=role, profile="ci", api_version="client.authentication.k8s.io/v1"
+    )
+    exec_block = out["exec"]
+    assert isinstance(exec_block, dict)
+    assert exec_block["args"] == [
+        "exec",
+        "--cluster-name",
+        "prod",
+        "--region",
+        "us-west-2",
+        "--role-arn",
+        role,
+        "--profile",
+        "ci",
+    ]
+    assert exec_block["env"] == {"AWS_PROFILE": "ci"}
+    assert isinstance(out["kubeconfig"], str)
+    user = yaml.safe_load(out["kubeconfig"])["users"][0]["user"]["exec"]
+    assert user["interactiveMode"] == "Never"
+    assert user["env"] == [{"name": "AWS_PROFILE", "value": "ci"}]
+
+    out = apply(stack, moto_url, command="aws")
+    exec_block = out["exec"]
+    assert isinstance(exec_block, dict)
+    assert exec_block["args"] == [
+        "--region",
+        "us-west-2",
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "prod",
+        "--output",
+        "json",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("module_args", "message"),
+    [
+        ({"region": "eu-west-1"}, "region must match the AWS provider's region"),
+        ({"api_version": "client.authentication.k8s.io/v1alpha1"}, "v1alpha1 was removed"),
+        ({"role_arn": "deploy"}, "role_arn must look like"),
+    ],
+)
+def test_module_refuses_bad_inputs(
+    stack: Terraform, moto_url: str, module_args: dict[str, str], message: str
+) -> None:
+    proc = stack.run(
+        "plan",
+        "-no-color",
+        f"-var=moto_url={moto_url}",
+        f"-var=module_args={json.dumps(module_args)}",
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert message in " ".join(proc.stderr.split()), proc.stderr
+
+
+def test_module_kubeconfig_authenticates_kubectl(
+    stack: Terraform, moto_url: str, aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    out = apply(stack, moto_url)
+    assert isinstance(out["kubeconfig"], str)
+    config = yaml.safe_load(out["kubeconfig"])
+    identities = {TEST_ACCESS_KEY: Identity(TEST_ARN, TEST_SECRET)}
+    with EksApiDouble(cluster_id="prod", identities=identities) as double:
+        # moto's endpoint and CA are not real: point the module's kubeconfig at the double.
+        config["clusters"][0]["cluster"]["server"] = double.url
+        config["clusters"][0]["cluster"]["certificate-authority-data"] = double.ca_data
+        path = tmp_path / "kubeconfig.yaml"
+        path.write_text(yaml.safe_dump(config))
+        env = {**aws_env.env, "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"}
+        proc = subprocess.run(
+            [
+                kubectl_binary("1.33"),
+                "--kubeconfig",
+                str(path),
+                "auth",
+                "whoami",
+                "-o",
+                "jsonpath={.status.userInfo.username}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == TEST_ARN
