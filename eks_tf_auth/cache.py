@@ -38,7 +38,7 @@ _SECRET_VARS = frozenset(
         "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     }
 )
-_KEY_VARS = ("KUBERNETES_EXEC_INFO", "HOME", DIR_ENV)
+_KEY_VARS = ("KUBERNETES_EXEC_INFO", "HOME", "BOTO_CONFIG", DIR_ENV)
 _SUFFIX = ".token"
 
 
@@ -46,11 +46,19 @@ def enabled(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
     return NO_CACHE_FLAG not in argv and environ.get(DISABLE_ENV, "") in ("", "0", "false")
 
 
-def directory(environ: Mapping[str, str]) -> str:
+def directory(environ: Mapping[str, str]) -> str | None:
+    """The cache directory, or None where there is no absolute one (no HOME, say): a relative
+    path would put tokens in whatever directory the caller runs in."""
+    xdg = environ.get("XDG_CACHE_HOME", "")
+    # An empty HOME is no home; without HOME, the password database ("~" if it has no entry).
+    home = environ["HOME"] if "HOME" in environ else os.path.expanduser("~")
     if environ.get(DIR_ENV):
-        return environ[DIR_ENV]
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "eks-tf-auth")
+        path = environ[DIR_ENV]
+    elif os.path.isabs(xdg):  # the XDG spec ignores a relative XDG_CACHE_HOME
+        path = os.path.join(xdg, "eks-tf-auth")
+    else:
+        path = os.path.join(home, ".cache", "eks-tf-auth") if home else ""
+    return path if os.path.isabs(path) else None
 
 
 def invocation_key(argv: Sequence[str], environ: Mapping[str, str]) -> str:
@@ -58,8 +66,11 @@ def invocation_key(argv: Sequence[str], environ: Mapping[str, str]) -> str:
     for arg in argv:
         h.update(b"\0a" + arg.encode("utf-8", "surrogateescape"))
     for name in sorted(environ):
-        if (name.startswith("AWS_") and name not in _SECRET_VARS) or name in _KEY_VARS:
-            h.update(f"\0e{name}={environ[name]}".encode("utf-8", "surrogateescape"))
+        value = environ[name].encode("utf-8", "surrogateescape")
+        if name in _SECRET_VARS:  # new keys mean a new token; only a digest enters the key
+            h.update(b"\0s" + name.encode() + hashlib.sha256(value).digest())
+        elif name.startswith("AWS_") or name in _KEY_VARS:
+            h.update(b"\0e" + name.encode() + b"=" + value)
     for path in (paths.config_file(environ), paths.credentials_file(environ)):
         h.update(b"\0f" + _file_identity(path))
     h.update(f"\0u{os.getuid()}".encode())
@@ -68,7 +79,10 @@ def invocation_key(argv: Sequence[str], environ: Mapping[str, str]) -> str:
 
 def lookup(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
     """The stored output for this exact invocation, if still valid for MIN_REMAINING seconds."""
-    return read(directory(environ), invocation_key(argv, environ), time.time())
+    dirpath = directory(environ)
+    if dirpath is None:
+        return None
+    return read(dirpath, invocation_key(argv, environ), time.time())
 
 
 def read(dirpath: str, key: str, now: float) -> str | None:
@@ -92,9 +106,10 @@ def write(dirpath: str, key: str, output: str, expires_at: float) -> bool:
     """Store `output` atomically; False (and nothing written) if the directory is not safe."""
     if not ensure_dir(dirpath):
         return False
+    import tempfile
+
     body = b"%s %s %d\n%s" % (FORMAT, key.encode(), int(expires_at), output.encode())
-    tmp = os.path.join(dirpath, f".{key}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=dirpath)  # 0600, O_EXCL
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(body)
@@ -104,7 +119,30 @@ def write(dirpath: str, key: str, output: str, expires_at: float) -> bool:
     except BaseException:
         _unlink(tmp)
         raise
+    prune(dirpath, time.time())
     return True
+
+
+def prune(dirpath: str, now: float) -> int:
+    """Remove expired tokens and temporary files left by killed runs; returns how many."""
+    stale = [e.path for e in os.scandir(dirpath) if _stale(e, now)]
+    return sum(_unlink(path) for path in stale)
+
+
+def _stale(entry: os.DirEntry[str], now: float) -> bool:
+    """An expired or unreadable token, or a temporary file older than an hour."""
+    try:
+        if entry.name.endswith(".tmp"):
+            return entry.stat(follow_symlinks=False).st_mtime < now - 3600
+        if not entry.name.endswith(_SUFFIX):
+            return False
+        fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            fields = f.readline(200).split(b" ")
+    except OSError:
+        return entry.name.endswith(_SUFFIX)
+    valid = len(fields) == 3 and fields[0] == FORMAT and fields[2].strip().isdigit()
+    return not valid or float(fields[2]) < now
 
 
 class Lock:

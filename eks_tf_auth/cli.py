@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(debug)
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=args)
+    except click.exceptions.NoArgsIsHelpError as e:  # a group run without a command
+        click.echo(e.ctx.get_help() if e.ctx else e.format_message(), err=True)
+        return EXIT_USAGE
     except click.UsageError as e:
         command = e.ctx.command_path if e.ctx else PROG
         _report(e.format_message(), f"see '{command} --help'", one_line=one_line)

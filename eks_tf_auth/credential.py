@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from eks_tf_auth import cache, exec_credential, validate
@@ -26,7 +26,7 @@ class ExecRequest:
     region: str | None = None
     profile: str | None = None
     role_arn: str | None = None
-    external_id: str | None = None
+    external_id: str | None = field(default=None, repr=False)  # often a shared secret
     session_name: str | None = None
     api_version: str | None = None
     use_cache: bool = True
@@ -34,7 +34,7 @@ class ExecRequest:
 
 @dataclass(frozen=True)
 class Issued:
-    output: str  # the ExecCredential document for stdout
+    output: str = field(repr=False)  # the ExecCredential document for stdout
     from_cache: bool
 
 
@@ -92,10 +92,16 @@ def _issue_cached(
     now: Callable[[], datetime],
 ) -> Issued:
     dirpath = cache.directory(environ)
+    if dirpath is None:
+        logger.info("no absolute cache directory (is HOME set?); not caching")
+        return Issued(sign()[0], from_cache=False)
     key = cache.invocation_key(argv, environ)
     with cache.Lock(dirpath, key) as lock:
         if not lock.held:
-            logger.warning("token cache %s is not private or is busy; not caching", dirpath)
+            logger.warning(
+                "token cache %s is not usable (not private, not writable, or busy); not caching",
+                dirpath,
+            )
         hit = cache.read(dirpath, key, now().timestamp())
         if hit is not None:
             return Issued(hit, from_cache=True)
@@ -134,7 +140,8 @@ def resolve_credentials(
         source = aws.chain_credentials(sess)
     if not role_arn:
         return source
-    sts = aws.sts_client(sess, source, region=region, endpoint_url=endpoint.url)
+    # The global endpoint (legacy mode) signs for us-east-1, whatever the cluster's region.
+    sts = aws.sts_client(sess, source, region=endpoint.signing_region, endpoint_url=endpoint.url)
     return aws.assume_role(
         sts, role_arn=role_arn, external_id=external_id, session_name=session_name
     )

@@ -20,9 +20,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if cache.enabled(args, os.environ):
             hit = cache.lookup(args, os.environ)
             if hit is not None:
-                sys.stdout.write(hit)
-                sys.stdout.flush()
-                return 0
+                return _write(hit)
     from eks_tf_auth.cli import main as cli_main
 
     return cli_main(args)
+
+
+def _write(text: str) -> int:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away: no traceback, and none at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0

@@ -56,7 +56,7 @@ def parse_exec_info(raw: str | None) -> ExecInfo:
         return ExecInfo(None, None, {})
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         logger.warning("%s is not JSON; answering with %s", EXEC_INFO_ENV, DEFAULT_API_VERSION)
         return ExecInfo(None, None, {})
     if not isinstance(doc, dict):
@@ -100,12 +100,11 @@ def choose_target(
             "--cluster-name and --cluster-id are mutually exclusive",
             hint="use --cluster-id only for EKS local clusters on Outposts",
         )
-    from_config = _config_str(info, CLUSTER_NAME_KEY) or _config_str(info, CLUSTER_ID_KEY)
     if cluster_name is not None:
         ident = validate.cluster_name(cluster_name)
     elif cluster_id is not None:
         ident = validate.cluster_id(cluster_id)
-    elif from_config:
+    elif from_config := _config_str(info, CLUSTER_NAME_KEY) or _config_str(info, CLUSTER_ID_KEY):
         ident = from_config
     else:
         raise InputError(
@@ -148,5 +147,9 @@ def _config_str(info: ExecInfo, key: str) -> str | None:
 def _server_region(server: str | None) -> str | None:
     if not server:
         return None
-    match = _EKS_HOST.search(urlsplit(server).hostname or "")
+    try:
+        host = urlsplit(server).hostname or ""
+    except ValueError:  # kubectl checked the URL; a bad one here just gives no region
+        return None
+    match = _EKS_HOST.search(host)
     return match.group("region") if match else None

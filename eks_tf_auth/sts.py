@@ -100,8 +100,12 @@ def _partitions() -> tuple[Partition, ...]:
 
 
 def _custom_endpoint(url: str, region: str) -> Endpoint:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("https", "http") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
         raise InputError(
             f"invalid STS endpoint URL {url!r}",
             hint="AWS_ENDPOINT_URL_STS / endpoint_url must look like https://sts.example.com",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
+from eks_tf_auth.errors import AwsError
 from eks_tf_auth.sts import Endpoint
 
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -57,6 +58,15 @@ def presign_token(
 ) -> Token:
     """Sign a GetCallerIdentity URL bound to `cluster_id` by the x-k8s-aws-id header."""
     signed_at = now().astimezone(timezone.utc).replace(microsecond=0)
+    if (
+        credentials.expires_at is not None
+        and credentials.expires_at <= signed_at + CREDENTIAL_MARGIN
+    ):
+        raise AwsError(
+            "the AWS credentials have expired or expire within a minute "
+            f"({credentials.expires_at:%Y-%m-%dT%H:%M:%SZ})",
+            hint="refresh them (e.g. 'aws sso login', or new keys in the environment)",
+        )
     amz_date = signed_at.strftime("%Y%m%dT%H%M%SZ")
     scope = f"{signed_at:%Y%m%d}/{endpoint.signing_region}/{SERVICE}/aws4_request"
     signed_headers = f"host;{CLUSTER_ID_HEADER}"

@@ -1,5 +1,6 @@
 """Every user-supplied AWS identifier is checked here, before it reaches a token, a URL or a
-rendered file: a value that fails is an `InputError` naming it, never a broken request."""
+rendered file: a value that fails is an `InputError` naming it, never a broken request.
+The patterns are ASCII-only: Python's \\d and \\w would otherwise accept any script's digits."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import re
 
 from eks_tf_auth.errors import InputError
 
-CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
-CLUSTER_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
-ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
-EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
-SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
+CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", re.ASCII)
+CLUSTER_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
+REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}", re.ASCII)
+ROLE_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}", re.ASCII
+)
+EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 
 
 def cluster_name(value: str) -> str:

@@ -161,8 +161,21 @@ def test_key_changes_with_whatever_selects_identity_or_token(
     assert cache.invocation_key(argv, {**BASE, **changes}) != cache.invocation_key(ARGV, BASE)
 
 
-def test_key_ignores_secrets_and_unrelated_env() -> None:
-    changed = {**BASE, "AWS_SECRET_ACCESS_KEY": "s2", "AWS_SESSION_TOKEN": "t2", "TERM": "x"}
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"AWS_SECRET_ACCESS_KEY": "s2"},  # a corrected secret must not get the old token
+        {"AWS_SESSION_TOKEN": "t2"},
+        {"AWS_SECURITY_TOKEN": "t3"},
+        {"BOTO_CONFIG": "/etc/boto.cfg"},
+    ],
+)
+def test_key_follows_secrets_and_boto_config(changes: dict[str, str]) -> None:
+    assert cache.invocation_key(ARGV, {**BASE, **changes}) != cache.invocation_key(ARGV, BASE)
+
+
+def test_key_ignores_unrelated_env() -> None:
+    changed = {**BASE, "TERM": "x", "PWD": "/elsewhere", "KUBECONFIG": "/k"}
     assert cache.invocation_key(ARGV, changed) == cache.invocation_key(ARGV, BASE)
 
 
@@ -183,8 +196,46 @@ def test_enabled_switches() -> None:
 
 
 def test_directory_defaults() -> None:
-    assert cache.directory({"EKS_TF_AUTH_CACHE_DIR": "/x"}) == "/x"
-    assert cache.directory({"XDG_CACHE_HOME": "/c"}) == "/c/eks-tf-auth"
+    home = {"HOME": "/home/u"}
+    assert cache.directory({**home, "EKS_TF_AUTH_CACHE_DIR": "/x"}) == "/x"
+    assert cache.directory({**home, "XDG_CACHE_HOME": "/c"}) == "/c/eks-tf-auth"
+    assert cache.directory({**home, "XDG_CACHE_HOME": "rel"}) == "/home/u/.cache/eks-tf-auth"
+    assert cache.directory(home) == "/home/u/.cache/eks-tf-auth"
+
+
+def test_no_absolute_directory_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cache.directory({"HOME": ""}) is None
+    assert cache.directory({"HOME": "/h", "EKS_TF_AUTH_CACHE_DIR": "relative/dir"}) is None
+    assert cache.lookup(ARGV, {"HOME": ""}) is None
+    # No HOME and no password-database entry (an arbitrary uid in a container):
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
+    assert cache.directory({}) is None
+
+
+def test_write_prunes_expired_entries_and_old_temporary_files(cdir: Path) -> None:
+    now = time.time()
+    cache.write(str(cdir), "cd" * 32, OUTPUT, now + 5)  # expires in 5 s
+    cache.write(str(cdir), "ef" * 32, OUTPUT, now + 600)
+    (cdir / "junk.token").write_bytes(b"not an entry")
+    old_tmp = cdir / f".{KEY}.abc.tmp"
+    old_tmp.write_bytes(b"half")
+    os.utime(old_tmp, (now - 7200, now - 7200))
+    fresh_tmp = cdir / f".{KEY}.def.tmp"
+    fresh_tmp.write_bytes(b"in progress")
+    (cdir / "x.lock").write_bytes(b"")
+    (cdir / "link.token").symlink_to(cdir / f"{'ef' * 32}.token")  # never followed: removed
+    assert cache.prune(str(cdir), now + 10) == 4
+    assert sorted(p.name for p in cdir.iterdir()) == sorted(
+        [f"{'ef' * 32}.token", fresh_tmp.name, "x.lock"]
+    )
+
+
+def test_leftover_temporary_file_does_not_block_writes(cdir: Path) -> None:
+    cdir.mkdir(mode=0o700)
+    for pid in range(os.getpid() - 2, os.getpid() + 3):
+        (cdir / f".{KEY}.{pid}.tmp").write_bytes(b"left by a killed run")
+    assert cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    assert cache.read(str(cdir), KEY, time.time()) == OUTPUT
 
 
 def test_unreadable_entry_is_a_miss(cdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

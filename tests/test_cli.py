@@ -59,6 +59,16 @@ def test_exec_help_lists_the_aws_cli_flags(capsys: pytest.CaptureFixture[str]) -
         assert flag in out
 
 
+@pytest.mark.parametrize("argv", [[], ["cache"]])
+def test_group_without_a_command_shows_its_help(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"Usage: eks-tf-auth {' '.join(argv)}".rstrip() + " [OPTIONS] COMMAND")
+    assert "\nCommands:\n" in err
+
+
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["nope"]) == 2
     err = capsys.readouterr().err

@@ -58,3 +58,42 @@ def test_cache_dir_under_a_file_means_no_cache(
     monkeypatch.setenv("EKS_TF_AUTH_CACHE_DIR", str(blocker / "cache"))
     issued = issue(ExecRequest(cluster_name="demo"), argv=ARGV, environ=os.environ)
     assert not issued.from_cache and issued.output.startswith('{"kind":"ExecCredential"')
+
+
+def test_assume_role_on_the_global_endpoint_signs_for_us_east_1(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eks_tf_auth import aws
+    from eks_tf_auth.token import Credentials
+
+    seen: dict[str, object] = {}
+
+    def sts_client(_sess: object, _source: object, *, region: str, endpoint_url: str) -> object:
+        seen.update(region=region, endpoint_url=endpoint_url)
+        return object()
+
+    def assume_role(_sts: object, **_: object) -> Credentials:
+        return Credentials("ASIAASSUMED000000000", "secret", "token")
+
+    monkeypatch.setattr(aws, "sts_client", sts_client)
+    monkeypatch.setattr(aws, "assume_role", assume_role)
+    monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
+    request = ExecRequest(
+        cluster_name="demo",
+        region="eu-west-1",
+        role_arn="arn:aws:iam::123456789012:role/r",
+        use_cache=False,
+    )
+    issue(request, argv=ARGV, environ=os.environ)
+    assert seen == {"region": "us-east-1", "endpoint_url": "https://sts.amazonaws.com"}
+
+
+def test_reprs_hide_the_external_id_and_the_token(aws_env: AwsEnv) -> None:
+    request = ExecRequest(
+        cluster_name="demo",
+        role_arn="arn:aws:iam::123456789012:role/r",
+        external_id="SHARED-SECRET-ID",
+    )
+    assert "SHARED-SECRET-ID" not in repr(request)
+    issued = issue(ExecRequest(cluster_name="demo", use_cache=False), argv=ARGV, environ=os.environ)
+    assert "k8s-aws-v1" not in repr(issued)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_ACCESS_KEY, TEST_SECRET, AwsEnv
+from tests.conftest import BIN_DIR, TEST_ACCESS_KEY, TEST_SECRET, AwsEnv
 from tests.support.verifier import TokenRejected, VerifiedToken, verify_token
 
 V1 = "client.authentication.k8s.io/v1"
@@ -422,6 +422,25 @@ ARN = "arn:aws:iam::123456789012:role/deploy"
             2,
             "AWS_CREDENTIAL_EXPIRATION",
         ),
+        (["--cluster-name", "a", "--region", "us-west-\u0662"], {}, 2, "invalid region"),
+        (
+            ["--cluster-name", "a"],
+            {"AWS_ENDPOINT_URL_STS": "https://[x"},
+            2,
+            "invalid STS endpoint URL",
+        ),
+        (
+            ["--cluster-name", "a"],
+            {"AWS_CREDENTIAL_EXPIRATION": "0001-01-01T00:00:00Z"},
+            1,
+            "have expired",
+        ),
+        (
+            ["--cluster-name", "a"],
+            {"AWS_CREDENTIAL_EXPIRATION": "2020-01-01T00:00:00Z"},
+            1,
+            "have expired",
+        ),
         (
             ["--cluster-name", "a"],
             {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
@@ -446,6 +465,82 @@ def test_external_id_is_not_repeated_in_errors(aws_env: AwsEnv) -> None:
     )
     assert_one_line_error(proc, 2, "invalid --external-id")
     assert "s3cr3t" not in proc.stderr
+
+
+def test_non_ascii_external_id_is_refused(aws_env: AwsEnv) -> None:
+    proc = aws_env.run(
+        "exec", "--cluster-name", "a", "--role-arn", ARN, "--external-id", "\u00e9\u00e9"
+    )
+    assert_one_line_error(proc, 2, "invalid --external-id")
+
+
+@pytest.mark.parametrize(
+    "exec_info",
+    [
+        "[" * 100000,  # deeper than the JSON parser recurses
+        '{"spec": {"cluster": {"server": "https://[x", "config": {"clusterName": "demo"}}}}',
+    ],
+    ids=["deep", "bad-server-url"],
+)
+def test_odd_exec_info_is_not_a_crash(aws_env: AwsEnv, exec_info: str) -> None:
+    proc = aws_env.run(
+        "exec", "--cluster-name", "demo", env={**aws_env.env, "KUBERNETES_EXEC_INFO": exec_info}
+    )
+    verified(proc)
+
+
+def test_flags_win_over_a_bad_kubeconfig_extension(aws_env: AwsEnv) -> None:
+    info = '{"spec": {"cluster": {"config": {"clusterName": "bad name!"}}}}'
+    proc = aws_env.run(
+        "exec", "--cluster-name", "demo", env={**aws_env.env, "KUBERNETES_EXEC_INFO": info}
+    )
+    verified(proc)
+
+
+def test_corrected_secret_gets_a_new_token(aws_env: AwsEnv) -> None:
+    typo = {**aws_env.env, "AWS_SECRET_ACCESS_KEY": "typo"}
+    bad = aws_env.run("exec", "--cluster-name", "demo", env=typo)
+    assert bad.returncode == 0  # signing is local: a wrong secret only fails at EKS
+    with pytest.raises(TokenRejected):
+        verified(bad)
+    verified(aws_env.run("exec", "--cluster-name", "demo"))  # not the cached typo token
+
+
+def test_no_home_means_no_cache_and_nothing_in_the_working_directory(
+    aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in aws_env.env.items() if k != "EKS_TF_AUTH_CACHE_DIR"}
+    env["HOME"] = ""
+    proc = subprocess.run(
+        [str(BIN_DIR / "eks-tf-auth"), "exec", "--cluster-name", "demo"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    verified(proc)
+    assert list(work.iterdir()) == []
+    assert aws_env.run("cache", "path", env=env).returncode == 1
+    cleared = aws_env.run("cache", "clear", env=env)
+    assert cleared.returncode == 0 and "no cache directory" in cleared.stderr
+
+
+def test_cache_hit_into_a_closed_pipe(aws_env: AwsEnv) -> None:
+    aws_env.run("exec", "--cluster-name", "demo")
+    script = f"(sleep 0.3; '{BIN_DIR / 'eks-tf-auth'}' exec --cluster-name demo) | true"
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        env=aws_env.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in proc.stderr and proc.stderr == ""
 
 
 def test_malformed_config_file(aws_env: AwsEnv) -> None:

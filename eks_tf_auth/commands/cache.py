@@ -16,6 +16,9 @@ def clear() -> int:
     from eks_tf_auth import cache
 
     dirpath = cache.directory(os.environ)
+    if dirpath is None:
+        click.echo("no cache directory (HOME is not set); nothing to clear", err=True)
+        return 0
     removed = cache.clear(dirpath)
     click.echo(f"removed {removed} cached token(s) from {dirpath}", err=True)
     return 0
@@ -26,5 +29,9 @@ def path() -> int:
     """Print the cache directory."""
     from eks_tf_auth import cache
 
-    click.echo(cache.directory(os.environ))
+    dirpath = cache.directory(os.environ)
+    if dirpath is None:
+        click.echo("no cache directory (HOME is not set): tokens are not cached", err=True)
+        return 1
+    click.echo(dirpath)
     return 0
