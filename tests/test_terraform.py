@@ -255,3 +255,28 @@ def test_module_kubeconfig_authenticates_kubectl(
         )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == TEST_ARN
+
+
+MODULES = sorted(p for p in (ROOT / "terraform" / "modules").iterdir() if p.is_dir())
+
+
+def _declared(module: Path, kind: str) -> dict[str, str]:
+    """name -> description of the module's variables or outputs."""
+    found: dict[str, str] = {}
+    for tf in module.glob("*.tf"):
+        with tf.open() as f:
+            for block in hcl2.load(f).get(kind, []):
+                for name, body in block.items():
+                    text = body.get("description", '""')  # python-hcl2 keeps the quotes
+                    found[name.strip('"')] = json.loads(text)
+    return found
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_module_readme_tables_match_the_code(module: Path) -> None:
+    readme = (module / "README.md").read_text()
+    for kind in ("variable", "output"):
+        declared = _declared(module, kind)
+        assert declared, f"{module.name} declares no {kind}s"
+        for name, description in declared.items():
+            assert f"| `{name}` | {description} |" in readme, f"{module.name}: {kind} {name}"
