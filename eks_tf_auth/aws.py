@@ -118,6 +118,7 @@ class Cluster:
     status: str
     endpoint: str
     certificate_authority_data: str  # base64 PEM, as in a kubeconfig
+    arn: str | None = None
 
 
 def describe_cluster(
@@ -150,6 +151,7 @@ def describe_cluster(
         status=found.get("status", "UNKNOWN"),
         endpoint=found.get("endpoint", ""),
         certificate_authority_data=found.get("certificateAuthority", {}).get("data", ""),
+        arn=found.get("arn"),
     )
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from eks_tf_auth import credential, exec_credential, validate
+from eks_tf_auth import exec_args as exec_args_mod
 from eks_tf_auth.awsconfig import load_settings
 from eks_tf_auth.errors import AwsError, InputError
 from eks_tf_auth.sts import resolve_endpoint
@@ -23,8 +23,6 @@ from eks_tf_auth.token import presign_token, utcnow
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_COMMAND = "eks-tf-auth"
-AWS_CLI = "aws"
 QUERY_KEYS = (
     "cluster_name",
     "cluster_id",
@@ -52,7 +50,7 @@ class Query:
     role_arn: str | None = None
     external_id: str | None = None
     session_name: str | None = None
-    command: str = DEFAULT_COMMAND
+    command: str = exec_args_mod.DEFAULT_COMMAND
     api_version: str = exec_credential.DEFAULT_API_VERSION
     include_token: bool = False
 
@@ -125,7 +123,7 @@ def describe(
         "exec_api_version": query.api_version,
         "exec_command": query.command,
         "exec_args": json.dumps(exec_args(query, region)),
-        "exec_env": json.dumps({"AWS_PROFILE": query.profile} if query.profile else {}),
+        "exec_env": json.dumps(exec_args_mod.env(_identity(query, region))),
     }
     if query.include_token:
         logger.warning("%s", FROZEN_TOKEN_NOTE)
@@ -139,31 +137,19 @@ def describe(
 
 def exec_args(query: Query, region: str) -> list[str]:
     """Arguments for the provider's exec block that ask for this query's identity."""
-    if _is_aws_cli(query.command):
-        args = ["--region", region, "eks", "get-token", "--cluster-name", query.cluster_name]
-        if query.cluster_id:
-            args[-2:] = ["--cluster-id", query.cluster_id]
-        if query.role_arn:
-            args += ["--role-arn", query.role_arn]
-        if query.profile:
-            args += ["--profile", query.profile]
-        return [*args, "--output", "json"]
-    args = ["exec", "--cluster-name", query.cluster_name, "--region", region]
-    if query.cluster_id:
-        args[1:3] = ["--cluster-id", query.cluster_id]
-    for flag, value in (
-        ("--role-arn", query.role_arn),
-        ("--external-id", query.external_id),
-        ("--session-name", query.session_name),
-        ("--profile", query.profile),
-    ):
-        if value:
-            args += [flag, value]
-    return args
+    return exec_args_mod.build(query.command, _identity(query, region))
 
 
-def _is_aws_cli(command: str) -> bool:
-    return os.path.basename(command) in (AWS_CLI, AWS_CLI + ".exe")
+def _identity(query: Query, region: str) -> exec_args_mod.Identity:
+    return exec_args_mod.Identity(
+        cluster_name=query.cluster_name,
+        region=region,
+        cluster_id=query.cluster_id,
+        role_arn=query.role_arn,
+        external_id=query.external_id,
+        session_name=query.session_name,
+        profile=query.profile,
+    )
 
 
 def _validate(query: Query) -> None:
@@ -180,7 +166,7 @@ def _validate(query: Query) -> None:
             f"api_version must be one of {', '.join(exec_credential.API_VERSIONS)}, "
             f"not {query.api_version!r}"
         )
-    if _is_aws_cli(query.command) and (query.external_id or query.session_name):
+    if exec_args_mod.is_aws_cli(query.command) and (query.external_id or query.session_name):
         raise InputError(
             "aws eks get-token takes no external id or session name",
             hint='use command = "eks-tf-auth", or drop external_id and session_name',

@@ -67,3 +67,67 @@ def _check(pattern: re.Pattern[str], value: str, what: str, hint: str, *, echo: 
     if not pattern.fullmatch(value):
         raise InputError(f"invalid {what} {value!r}" if echo else f"invalid {what}", hint=hint)
     return value
+
+
+PROFILE = re.compile(r"[\w.+=,@:/-]{1,128}", re.ASCII)
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}", re.ASCII)
+COMMAND = re.compile(r"[\w.+=,@:/~ -]{1,4096}", re.ASCII)
+ENDPOINT = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?/?", re.ASCII)
+BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}", re.ASCII)
+
+
+def profile(value: str) -> str:
+    return _check(PROFILE, value, "profile", "letters, digits or any of . + = , @ : / - _")
+
+
+def identifier(value: str, what: str) -> str:
+    return _check(
+        IDENTIFIER, value, what, "a name of letters, digits, '_' or '-', starting with a letter"
+    )
+
+
+def command(value: str) -> str:
+    return _check(
+        COMMAND, value, "command", "a program name or path, such as eks-tf-auth or /usr/bin/aws"
+    )
+
+
+def endpoint(value: str) -> str:
+    return _check(
+        ENDPOINT,
+        value,
+        "endpoint",
+        "the cluster's https:// API server URL, e.g. from DescribeCluster",
+    )
+
+
+def ca_data(value: str) -> str:
+    """Base64 of a PEM certificate, as a kubeconfig's certificate-authority-data."""
+    import base64
+    import binascii
+
+    _check(BASE64, value, "CA data", "the base64 certificate-authority data of the cluster")
+    try:
+        text = base64.b64decode(value, validate=True)
+    except binascii.Error as e:
+        raise InputError("invalid CA data: not base64", hint="copy it from DescribeCluster") from e
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise InputError(
+            "invalid CA data: not a PEM certificate",
+            hint="give the base64 of the cluster's CA PEM (certificateAuthority.data)",
+        )
+    return value
+
+
+IMAGE = re.compile(r"[a-z0-9]+([._/:@-][A-Za-z0-9_]+)*", re.ASCII)
+PACKAGE = re.compile(r"eks-tf-auth(\[[a-z,]+\])?((==|>=|~=)[0-9][0-9a-z.+]*)?", re.ASCII)
+
+
+def image(value: str) -> str:
+    return _check(
+        IMAGE, value, "image", "an image reference such as ghcr.io/runatlantis/atlantis:v0.35.0"
+    )
+
+
+def package(value: str) -> str:
+    return _check(PACKAGE, value, "package", "eks-tf-auth, optionally pinned: eks-tf-auth==0.1.0")

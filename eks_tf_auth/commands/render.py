@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+PROVIDER_CHOICES = ("kubernetes", "helm", "kubectl", "all")
+API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+
+
+@click.group("render", short_help="Print provider blocks, kubeconfigs, Atlantis config.")
+def render_group() -> None:
+    """Print correct, formatted snippets: provider blocks, kubeconfigs and Atlantis config."""
+
+
+@render_group.command("provider")
+@click.option("--cluster-name", required=True, help="EKS cluster name.")
+@click.option("--region", help="Region for the exec arguments (needed unless --source module).")
+@click.option("--role-arn", help="IAM role the exec command assumes.")
+@click.option("--profile", help="AWS profile the exec command uses.")
+@click.option(
+    "--provider",
+    "providers",
+    type=click.Choice(PROVIDER_CHOICES),
+    multiple=True,
+    default=("all",),
+    show_default=True,
+    help="Provider block(s) to print; repeatable.",
+)
+@click.option(
+    "--helm-syntax",
+    type=click.Choice(("block", "attribute")),
+    default="block",
+    show_default=True,
+    help="helm provider 2.x blocks or 3.x attributes.",
+)
+@click.option(
+    "--source",
+    type=click.Choice(("module", "data", "literal")),
+    default="module",
+    show_default=True,
+    help="Host and CA from the eks-exec-auth module, an aws_eks_cluster data source, or "
+    "literal --endpoint/--ca-data.",
+)
+@click.option("--module-source", default="./modules/eks-exec-auth", show_default=True)
+@click.option(
+    "--command",
+    default="eks-tf-auth",
+    show_default=True,
+    help="What exec runs: eks-tf-auth, or aws for 'aws eks get-token'.",
+)
+@click.option(
+    "--api-version",
+    type=click.Choice(API_VERSIONS),
+    default="client.authentication.k8s.io/v1beta1",
+    show_default=True,
+)
+@click.option("--endpoint", help="API server URL (--source literal).")
+@click.option("--ca-data", help="Base64 CA certificate (--source literal).")
+@click.option("--alias", help="Provider alias.")
+def provider(
+    cluster_name: str,
+    region: str | None,
+    role_arn: str | None,
+    profile: str | None,
+    providers: tuple[str, ...],
+    helm_syntax: str,
+    source: str,
+    module_source: str,
+    command: str,
+    api_version: str,
+    endpoint: str | None,
+    ca_data: str | None,
+    alias: str | None,
+) -> int:
+    """Print Terraform provider blocks that get EKS tokens from an exec block."""
+    from eks_tf_auth.providers import PROVIDERS, ProviderRequest, Source, render_providers
+
+    chosen = PROVIDERS if "all" in providers else tuple(dict.fromkeys(providers))
+    request = ProviderRequest(
+        cluster_name=cluster_name,
+        region=region,
+        role_arn=role_arn,
+        profile=profile,
+        providers=chosen,
+        helm_syntax=helm_syntax,
+        source=Source(source),
+        command=command,
+        api_version=api_version,
+        endpoint=endpoint,
+        ca_data=ca_data,
+        module_source=module_source,
+        alias=alias,
+    )
+    click.echo(render_providers(request), nl=False)
+    return 0
+
+
+@render_group.command("kubeconfig")
+@click.option(
+    "--cluster-name",
+    "cluster_names",
+    multiple=True,
+    required=True,
+    help="EKS cluster name; repeat for several clusters.",
+)
+@click.option("--region", help="Region of the clusters [env: AWS_REGION, profile].")
+@click.option("--role-arn", help="IAM role the exec user assumes.")
+@click.option("--profile", help="AWS profile for DescribeCluster and the exec user.")
+@click.option("--alias", is_flag=True, help="Name contexts by cluster name, not ARN.")
+@click.option(
+    "--api-version",
+    type=click.Choice(API_VERSIONS),
+    default="client.authentication.k8s.io/v1",
+    show_default=True,
+)
+@click.option("--command", default="eks-tf-auth", show_default=True)
+@click.option("--endpoint", help="API server URL, instead of DescribeCluster (one cluster).")
+@click.option("--ca-data", help="Base64 CA certificate, with --endpoint.")
+@click.option(
+    "--merge-into",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Merge into this kubeconfig (backup in PATH.bak) instead of printing.",
+)
+@click.option("--set-context", is_flag=True, help="With --merge-into: make it the current context.")
+def kubeconfig(
+    cluster_names: tuple[str, ...],
+    region: str | None,
+    role_arn: str | None,
+    profile: str | None,
+    alias: bool,
+    api_version: str,
+    command: str,
+    endpoint: str | None,
+    ca_data: str | None,
+    merge_into: Path | None,
+    set_context: bool,
+) -> int:
+    """Print a kubeconfig with an eks-tf-auth exec user per cluster (no AWS CLI needed)."""
+    from eks_tf_auth import kubeconfig as kc
+
+    request, clusters = kc.lookup(
+        cluster_names,
+        region=region,
+        role_arn=role_arn,
+        profile=profile,
+        alias=alias,
+        api_version=api_version,
+        command=command,
+        endpoint=endpoint,
+        ca_data=ca_data,
+        environ=os.environ,
+        progress=_progress if sys.stderr.isatty() else None,
+    )
+    text = kc.render_kubeconfig(clusters, request)
+    if merge_into is None:
+        click.echo(text, nl=False)
+        return 0
+    backup = kc.merge_into(str(merge_into), text, set_context=set_context)
+    names = ", ".join(c.name for c in clusters)
+    click.echo(
+        f"merged {names} into {merge_into}" + (f" (backup: {backup})" if backup else ""), err=True
+    )
+    return 0
+
+
+@render_group.command("atlantis")
+@click.option(
+    "--cluster-name",
+    "cluster_names",
+    multiple=True,
+    help="Cluster whose token the plan step checks first; repeatable.",
+)
+@click.option("--region", help="Region of those clusters [env: AWS_REGION].")
+@click.option("--repo-id", default="/.*/", show_default=True, help="repos.yaml repo id.")
+@click.option("--base-image", default="ghcr.io/runatlantis/atlantis:v0.35.0", show_default=True)
+@click.option(
+    "--only", type=click.Choice(("repos.yaml", "Dockerfile")), help="Print just this file."
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files here instead of printing them.",
+)
+def atlantis(
+    cluster_names: tuple[str, ...],
+    region: str | None,
+    repo_id: str,
+    base_image: str,
+    only: str | None,
+    output_dir: Path | None,
+) -> int:
+    """Print a repos.yaml workflow that lints the saved plan, and a Dockerfile snippet."""
+    from eks_tf_auth.atlantis import Cluster, render_files
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kubeconfig import write_atomic
+
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if cluster_names and not region:
+        raise InputError("--cluster-name needs --region", hint="or set AWS_REGION")
+    files = render_files(
+        [Cluster(n, region or "") for n in cluster_names], repo_id=repo_id, base_image=base_image
+    )
+    if only:
+        files = {only: files[only]}
+    if output_dir is not None:
+        for name, text in files.items():
+            write_atomic(str(output_dir / name), text, mode=0o644)
+            click.echo(f"wrote {output_dir / name}", err=True)
+        return 0
+    if len(files) == 1:
+        click.echo(next(iter(files.values())), nl=False)
+        return 0
+    click.echo("\n".join(f"# ==> {name} <==\n{text}" for name, text in files.items()), nl=False)
+    return 0
+
+
+def _progress(done: int, total: int) -> None:
+    end = "\n" if done == total else ""
+    click.echo(f"\rdescribing clusters: {done}/{total}", err=True, nl=False)
+    click.echo(end, err=True, nl=False)
