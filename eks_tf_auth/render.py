@@ -13,6 +13,7 @@ import jinja2
 
 def hcl(value: object) -> str:
     """An HCL literal: a quoted string (with `${` and `%{` escaped), number, bool, list or map."""
+    _defined(value)
     if isinstance(value, str):
         return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
     if isinstance(value, bool):
@@ -29,7 +30,13 @@ def hcl(value: object) -> str:
 
 def yaml_value(value: object) -> str:
     """A YAML flow value: JSON is YAML, and json.dumps quotes every string safely."""
+    _defined(value)
     return json.dumps(value)
+
+
+def _defined(value: object) -> None:
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError naming the missing variable
 
 
 @lru_cache(maxsize=1)

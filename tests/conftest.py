@@ -119,9 +119,6 @@ MOTO_CLUSTER = "prod"
 def moto_cluster(moto_url: str) -> str:
     """An ACTIVE EKS cluster in moto (us-west-2), given a real PEM CA (moto's is random text)."""
     import boto3
-    from moto.eks.models import eks_backends
-
-    from tests.support.eks_double import EksApiDouble
 
     eks = boto3.client(
         "eks",
@@ -135,12 +132,21 @@ def moto_cluster(moto_url: str) -> str:
         roleArn="arn:aws:iam::123456789012:role/eks",
         resourcesVpcConfig={"subnetIds": []},
     )
-    ca_data = EksApiDouble(cluster_id=MOTO_CLUSTER, identities={}).ca_data
+    moto_cluster_ca(MOTO_CLUSTER)
+    return MOTO_CLUSTER
+
+
+def moto_cluster_ca(name: str) -> None:
+    """Give moto's cluster `name` a real PEM CA (moto's own is random text)."""
+    from moto.eks.models import eks_backends
+
+    from tests.support.eks_double import EksApiDouble
+
+    ca_data = EksApiDouble(cluster_id=name, identities={}).ca_data
     for by_region in eks_backends.values():
         for backend in by_region.values():
-            if MOTO_CLUSTER in backend.clusters:
-                backend.clusters[MOTO_CLUSTER].certificate_authority = {"data": ca_data}
-    return MOTO_CLUSTER
+            if name in backend.clusters:
+                backend.clusters[name].certificate_authority = {"data": ca_data}
 
 
 @dataclass(frozen=True)
