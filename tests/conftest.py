@@ -189,3 +189,28 @@ def kubectl_binary(version: str | None = None) -> str:
             pytest.fail(f"{versioned} is missing")
         pytest.skip(f"{versioned} is missing")
     return str(versioned)
+
+
+def with_bin_on_path(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` with this venv's bin first on PATH, so kubeconfigs can run plain `eks-tf-auth`."""
+    return {**env, "PATH": f"{BIN_DIR}{os.pathsep}{env.get('PATH', os.defpath)}"}
+
+
+def kubectl_whoami(kubeconfig: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`kubectl auth whoami` (1.33) through `kubeconfig`; stdout is the username alone."""
+    return subprocess.run(
+        [
+            kubectl_binary("1.33"),
+            "--kubeconfig",
+            str(kubeconfig),
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+        ],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -3,7 +3,6 @@ Atlantis configs parse and lint the saved plan; the legacy example is the anti-p
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -11,7 +10,15 @@ import hcl2
 import pytest
 import yaml
 
-from tests.conftest import BIN_DIR, TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET, AwsEnv, kubectl_binary
+from tests.conftest import (
+    TEST_ACCESS_KEY,
+    TEST_ARN,
+    TEST_SECRET,
+    AwsEnv,
+    kubectl_binary,
+    kubectl_whoami,
+    with_bin_on_path,
+)
 from tests.support.eks_double import EksApiDouble, Identity
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -58,23 +65,7 @@ def test_kubeconfig_authenticates_against_the_api_double(
         copy = tmp_path / path.name
         copy.write_text(yaml.safe_dump(config))
         env = {k: v for k, v in aws_env.env.items() if k != "AWS_REGION"}  # from the config
-        env["PATH"] = f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"
-        proc = subprocess.run(
-            [
-                kubectl_binary("1.33"),
-                "--kubeconfig",
-                str(copy),
-                "auth",
-                "whoami",
-                "-o",
-                "jsonpath={.status.userInfo.username}",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        proc = kubectl_whoami(copy, with_bin_on_path(env))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == TEST_ARN
 

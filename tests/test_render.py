@@ -19,15 +19,16 @@ from eks_tf_auth import cli, kubeconfig, render
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.providers import ProviderRequest, Source, render_providers
 from tests.conftest import (
-    BIN_DIR,
     TEST_ACCESS_KEY,
     TEST_ARN,
     TEST_SECRET,
     AwsEnv,
     kubectl_binary,
     require_tool,
+    with_bin_on_path,
 )
 from tests.support.eks_double import EksApiDouble, Identity
+from tests.support.terraform import fmt_check
 
 GOLDEN = Path(__file__).resolve().parent / "assets" / "render"
 REGENERATE = os.environ.get("EKS_TF_AUTH_REGENERATE_GOLDEN") == "1"
@@ -142,14 +143,7 @@ def test_provider_golden_fmt_and_hcl2(
     assert parsed["provider"], parsed
     path = tmp_path / "main.tf"
     path.write_text(text)
-    proc = subprocess.run(
-        [require_tool("terraform"), "fmt", "-check", "-diff", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "none.tfrc")},
-    )
+    proc = fmt_check(require_tool("terraform"), path, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "v1alpha1" not in text
     assert not re.search(r"^\s*token\s*=", text, re.M)  # exec only, never a static token
@@ -174,14 +168,7 @@ def test_every_provider_combination_is_fmt_clean(source: Source, helm: str, tmp_
     assert labels == ["kubernetes", "helm", "kubectl"]
     path = tmp_path / "main.tf"
     path.write_text(text)
-    proc = subprocess.run(
-        [require_tool("terraform"), "fmt", "-check", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "none.tfrc")},
-    )
+    proc = fmt_check(require_tool("terraform"), path, tmp_path)
     assert proc.returncode == 0, proc.stdout
 
 
@@ -251,7 +238,7 @@ def test_rendered_kubeconfig_authenticates_kubectl(
         )
         path = tmp_path / "kubeconfig"
         path.write_text(text)
-        env = {**aws_env.env, "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"}
+        env = with_bin_on_path(aws_env.env)
         env.pop("AWS_REGION")  # the region comes from the kubeconfig's exec extension
         proc = subprocess.run(
             [kubectl_binary("1.33"), "--kubeconfig", str(path), "get", "namespaces", "-o", "name"],

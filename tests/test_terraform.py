@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,17 +12,17 @@ import pytest
 import yaml
 
 from tests.conftest import (
-    BIN_DIR,
     IN_CI,
     TEST_ACCESS_KEY,
     TEST_ARN,
     TEST_SECRET,
     AwsEnv,
-    kubectl_binary,
+    kubectl_whoami,
     require_tool,
+    with_bin_on_path,
 )
 from tests.support.eks_double import EksApiDouble, Identity
-from tests.support.terraform import Terraform, find_mirror, tf_files, write_cli_config
+from tests.support.terraform import Terraform, find_mirror, fmt_check, tf_files, write_cli_config
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = ROOT / "terraform" / "modules" / "eks-exec-auth"
@@ -50,14 +49,7 @@ def test_fmt_check(terraform_bin: str, tmp_path: Path) -> None:
     for root in TF_ROOTS:
         if not root.exists():
             continue
-        proc = subprocess.run(
-            [terraform_bin, "fmt", "-check", "-recursive", "-diff", str(root)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "none.tfrc")},
-        )
+        proc = fmt_check(terraform_bin, root, tmp_path)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -115,7 +107,7 @@ def stack(
     workdir.mkdir()
     (workdir / "main.tf").write_text(ROOT_CONFIG.replace("MODULE", str(MODULE)))
     cli_config = write_cli_config(tmp_path / "terraform.tfrc", mirror)
-    env = {**aws_env.env, "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"}
+    env = with_bin_on_path(aws_env.env)
     tf = Terraform(terraform_bin, workdir, cli_config, env)
     tf.run("init", "-no-color")
     yield tf
@@ -236,23 +228,7 @@ def test_module_kubeconfig_authenticates_kubectl(
         config["clusters"][0]["cluster"]["certificate-authority-data"] = double.ca_data
         path = tmp_path / "kubeconfig.yaml"
         path.write_text(yaml.safe_dump(config))
-        env = {**aws_env.env, "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"}
-        proc = subprocess.run(
-            [
-                kubectl_binary("1.33"),
-                "--kubeconfig",
-                str(path),
-                "auth",
-                "whoami",
-                "-o",
-                "jsonpath={.status.userInfo.username}",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        proc = kubectl_whoami(path, with_bin_on_path(aws_env.env))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == TEST_ARN
 

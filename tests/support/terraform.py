@@ -78,3 +78,16 @@ def terraform_binary() -> str | None:
 
 def tf_files(roots: Sequence[Path]) -> list[Path]:
     return sorted(p for root in roots for p in root.rglob("*.tf") if ".terraform" not in p.parts)
+
+
+def fmt_check(binary: str, path: Path, scratch: Path) -> subprocess.CompletedProcess[str]:
+    """`terraform fmt -check -diff` on a file or (recursively) a directory."""
+    recursive = ["-recursive"] if path.is_dir() else []
+    return subprocess.run(
+        [binary, "fmt", "-check", "-diff", *recursive, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": str(scratch / "none.tfrc")},
+    )
