@@ -670,3 +670,33 @@ def test_ca_data_with_bad_padding() -> None:
 
     with pytest.raises(InputError, match="not base64"):
         validate.ca_data("abc")
+
+
+def test_the_wheel_ships_every_template(tmp_path: Path) -> None:
+    import zipfile
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    [wheel] = tmp_path.glob("eks_tf_auth-*.whl")
+    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".j2")}
+    expected = {
+        f"eks_tf_auth/templates/{p.name}" for p in (root / "eks_tf_auth" / "templates").glob("*.j2")
+    }
+    assert shipped == expected and len(expected) >= 9
