@@ -684,7 +684,6 @@ def test_the_wheel_ships_every_template(tmp_path: Path) -> None:
             "wheel",
             "-q",
             "--no-deps",
-            "--no-build-isolation",
             "-w",
             str(tmp_path),
             str(root),
