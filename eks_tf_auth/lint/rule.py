@@ -1,0 +1,72 @@
+"""What a lint rule is and what it reports."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from eks_tf_auth.lint.project import Project
+
+DOCS_URL = "https://github.com/eks-tf-auth/eks-tf-auth/blob/v{version}/docs/rules/{rule_id}.md"
+
+
+class Severity(str, enum.Enum):
+    """SARIF's levels."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str  # POSIX, relative to the working directory where it can be
+    line: int  # 1-based
+    column: int  # 1-based
+    rule_id: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """A file that could not be read or parsed; the rest is still linted (exit 2)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # ETA + 3 digits, never renumbered or reused
+    name: str  # kebab-case
+    severity: Severity
+    check: Callable[[Project], Iterator[Finding]]
+    doc: str  # Markdown under fixed headings: What it does / Why is this bad? / Example
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the doc's "What it does" section."""
+        body = self.doc.split("## What it does", 1)[-1].strip().split("\n\n", 1)[0]
+        return " ".join(body.split())
+
+    def help_uri(self, version: str) -> str:
+        return DOCS_URL.format(version=version, rule_id=self.id)
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    problems: tuple[Problem, ...]
+    rules: tuple[Rule, ...]  # the rules that ran
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return 2
+        return 1 if self.findings else 0
