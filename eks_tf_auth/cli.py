@@ -18,6 +18,7 @@ from eks_tf_auth import __version__
 from eks_tf_auth.commands.cache import cache_group
 from eks_tf_auth.commands.exec_credential import exec_command
 from eks_tf_auth.commands.external import external_command
+from eks_tf_auth.commands.lint import lint_command
 from eks_tf_auth.commands.render import render_group
 from eks_tf_auth.errors import Error
 
@@ -58,6 +59,7 @@ cli.add_command(exec_command)
 cli.add_command(cache_group)
 cli.add_command(external_command)
 cli.add_command(render_group)
+cli.add_command(lint_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

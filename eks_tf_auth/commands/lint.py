@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+FORMAT_NAMES = ("text", "json", "sarif", "github", "atlantis")  # test: == formats.FORMATS keys
+ATLANTIS_ENV = ("SHOWFILE", "PLANFILE")
+
+
+@click.command("lint", short_help="Flag plan-time EKS tokens in configs and plans.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True)
+@click.option("--select", multiple=True, metavar="ID", help="Run only these rules; repeatable.")
+@click.option("--ignore", multiple=True, metavar="ID", help="Skip these rules; repeatable.")
+@click.option(
+    "--atlantis",
+    is_flag=True,
+    help="Atlantis policy-check mode: read $SHOWFILE/$PLANFILE, print the failure count, exit 0.",
+)
+@click.option(
+    "--fix",
+    type=click.Choice(("exec", "ephemeral")),
+    is_flag=False,
+    flag_value="exec",
+    default=None,
+    help="Rewrite ETA001 providers to an exec block (or =ephemeral).",
+)
+@click.option("--diff", is_flag=True, help="With --fix: print the changes instead of writing them.")
+@click.option("--explain", metavar="ID", help="Print a rule's documentation.")
+def lint_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    atlantis: bool,
+    fix: str | None,
+    diff: bool,
+    explain: str | None,
+) -> int:
+    """Flag aws_eks_cluster_auth tokens in Terraform files, directories and saved plans.
+
+    Exit codes: 0 no findings, 1 findings, 2 usage or input error (unreadable files are
+    reported and the rest is still linted). Suppress a finding with
+    `# eks-tf-auth:ignore ETA001 reason` on its line or the line above.
+    """
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.lint import engine
+    from eks_tf_auth.lint.formats import FORMATS
+    from eks_tf_auth.lint.rules import BY_ID
+
+    if explain is not None:
+        rule = BY_ID.get(explain.upper())
+        if rule is None:
+            raise InputError(f"unknown rule {explain!r}", hint=f"rules are {', '.join(BY_ID)}")
+        click.echo(f"# {rule.id} {rule.name} ({rule.severity.value})\n\n{rule.doc.strip()}")
+        return 0
+    if atlantis:
+        fmt = "atlantis"
+        paths = paths or tuple(Path(os.environ[v]) for v in ATLANTIS_ENV if os.environ.get(v))
+        if not paths:
+            raise InputError("--atlantis needs $SHOWFILE or $PLANFILE (or paths)")
+    selection = engine.merge(engine.load_config(Path.cwd()), select, ignore)
+    targets = paths or (Path("."),)
+    if fix is not None:
+        from eks_tf_auth.lint import fix as fixer
+
+        changes = fixer.fix(targets, mode=fix)
+        if diff:
+            click.echo("".join(c.diff for c in changes), nl=False)
+            return 1 if changes else 0
+        fixer.write(changes)
+        click.echo(f"fixed {len(changes)} file(s)", err=True)
+    report = engine.run(targets, selection)
+    click.echo(FORMATS[fmt](report), nl=False)
+    return 0 if fmt == "atlantis" else report.exit_code

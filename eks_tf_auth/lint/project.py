@@ -1,0 +1,284 @@
+"""What lint reads: Terraform modules (directories), following local module sources, and plan
+artefacts (`terraform show -json` output, saved plan files). A directory none of whose files
+mentions anything a rule looks for is never parsed: that is what keeps a large tree fast."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from eks_tf_auth.lint.rule import Problem
+from eks_tf_auth.terraform import Block, SourceFile, SyntaxProblem, parse_hcl, parse_json_config
+
+if TYPE_CHECKING:
+    from eks_tf_auth.lint.flow import Flow
+
+CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu")
+PLAN_SUFFIXES = (".tfplan", ".tfplan.json", ".plan.json")
+SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".venv"})
+# A file that matches none of these cannot produce a finding (a cheap test before parsing).
+INTERESTING = re.compile(
+    r"aws_eks_cluster_auth|v1alpha1|get-token|\"external\"|\btoken\b|\bexec\b|\bsource\b"
+)
+TOKEN_PREFIX = "k8s-aws-v1."
+EKS_TOKEN_TTL = timedelta(minutes=15)
+_TOKEN_IN_TEXT = re.compile(r"k8s-aws-v1\.[A-Za-z0-9_-]{20,}")
+
+
+@dataclass
+class Module:
+    directory: str
+    files: list[SourceFile] = field(default_factory=list)
+
+    @property
+    def blocks(self) -> Iterator[Block]:
+        for f in self.files:
+            yield from f.blocks
+
+    def of_kind(self, kind: str, *first_labels: str) -> Iterator[Block]:
+        for b in self.blocks:
+            if b.kind == kind and (not first_labels or b.labels[:1] == first_labels):
+                yield b
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    caller: str  # directory
+    block: Block
+    child: str  # directory
+
+
+@dataclass(frozen=True)
+class PlanToken:
+    path: str
+    address: str
+    minted: datetime | None
+
+    @property
+    def expires(self) -> datetime | None:
+        return self.minted + EKS_TOKEN_TTL if self.minted else None
+
+
+@dataclass
+class Project:
+    modules: dict[str, Module] = field(default_factory=dict)
+    calls: list[ModuleCall] = field(default_factory=list)
+    plan_tokens: list[PlanToken] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    lines: dict[str, list[str]] = field(default_factory=dict)  # for suppression comments
+    _flow: Flow | None = field(default=None, repr=False)
+
+    def flow(self) -> Flow:
+        """The token dataflow over every module (computed once)."""
+        if self._flow is None:
+            from eks_tf_auth.lint.flow import Flow
+
+            self._flow = Flow(self)
+        return self._flow
+
+
+def load(paths: Sequence[Path], *, cwd: Path | None = None) -> Project:
+    project = Project()
+    base = (cwd or Path.cwd()).resolve()
+    configs: dict[str, list[Path]] = {}
+    for path in paths:
+        for file in _expand(path):
+            kind = _kind(file)
+            if kind == "config":
+                configs.setdefault(str(file.parent), []).append(file)
+            elif kind == "plan-json":
+                _load_plan_json(project, file, base)
+            elif kind == "saved-plan":
+                _load_saved_plan(project, file, base, configs)
+    for directory, files in configs.items():
+        _load_module(project, directory, files, base)
+    _follow_calls(project, base)
+    return project
+
+
+def display(path: Path | str, base: Path) -> str:
+    """A POSIX path relative to `base` where it lies below it."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def _expand(path: Path) -> Iterator[Path]:
+    if path.is_file():
+        yield path
+        return
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(CONFIG_SUFFIXES + PLAN_SUFFIXES) or name == "tfplan":
+                yield Path(root) / name
+
+
+def _kind(file: Path) -> str:
+    name = file.name
+    if name.endswith(CONFIG_SUFFIXES):
+        return "config"
+    try:
+        with file.open("rb") as f:
+            head = f.read(4)
+    except OSError:
+        return "config"  # reported when read
+    if head == b"PK\x03\x04":
+        return "saved-plan"
+    return "plan-json" if name.endswith(".json") or head[:1] == b"{" else "config"
+
+
+def _read(project: Project, file: Path, base: Path) -> str | None:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        message = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        project.problems.append(Problem(display(file, base), 1, 1, f"cannot read: {message}"))
+        return None
+
+
+def _load_module(project: Project, directory: str, files: Iterable[Path], base: Path) -> None:
+    texts = {f: t for f in files if (t := _read(project, f, base)) is not None}
+    if directory in project.modules or not any(INTERESTING.search(t) for t in texts.values()):
+        return
+    module = Module(directory)
+    project.modules[directory] = module
+    for file, text in sorted(texts.items()):
+        shown = display(file, base)
+        project.lines[shown] = text.splitlines()
+        try:
+            parser = parse_json_config if file.name.endswith(".json") else parse_hcl
+            module.files.append(parser(shown, text))
+        except SyntaxProblem as e:
+            project.problems.append(Problem(shown, e.line, e.column, e.detail))
+
+
+def _follow_calls(project: Project, base: Path) -> None:
+    pending = list(project.modules.values())
+    while pending:
+        module = pending.pop()
+        for block in module.of_kind("module"):
+            source = block.attributes.get("source")
+            literal = _string_literal(source.expr) if source else None
+            if not literal or not literal.startswith(("./", "../")):
+                continue
+            child = os.path.normpath(os.path.join(module.directory, literal))
+            project.calls.append(ModuleCall(module.directory, block, child))
+            if child not in project.modules and os.path.isdir(child):
+                files = sorted(Path(child).glob("*.tf")) + sorted(Path(child).glob("*.tf.json"))
+                _load_module(project, child, files, base)
+                if child in project.modules:
+                    pending.append(project.modules[child])
+
+
+def _string_literal(expr: str) -> str | None:
+    try:
+        value = json.loads(expr)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _load_plan_json(project: Project, file: Path, base: Path) -> None:
+    text = _read(project, file, base)
+    if text is None:
+        return
+    shown = display(file, base)
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        line, col = (e.lineno, e.colno) if isinstance(e, json.JSONDecodeError) else (1, 1)
+        project.problems.append(Problem(shown, line, col, "invalid JSON"))
+        return
+    _collect_tokens(project, shown, doc, "")
+
+
+def _load_saved_plan(
+    project: Project, file: Path, base: Path, configs: dict[str, list[Path]]
+) -> None:
+    """A saved plan is a zip: tfstate (prior state, with data source values) and tfconfig/."""
+    shown = display(file, base)
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = archive.namelist()
+            for name in names:
+                if name == "tfstate" or name.endswith(".tfstate"):
+                    _collect_tokens(project, shown, json.loads(archive.read(name) or b"{}"), "")
+            config_files = [
+                n for n in names if n.startswith("tfconfig/") and n.endswith(CONFIG_SUFFIXES)
+            ]
+            _load_snapshot(project, shown, archive, config_files)
+    except (OSError, zipfile.BadZipFile, ValueError, RecursionError) as e:
+        project.problems.append(Problem(shown, 1, 1, f"not a readable saved plan: {e}"))
+
+
+def _load_snapshot(
+    project: Project, shown: str, archive: zipfile.ZipFile, names: list[str]
+) -> None:
+    """Lint the configuration snapshot inside a saved plan, module by module."""
+    by_dir: dict[str, list[str]] = {}
+    for name in names:
+        by_dir.setdefault(os.path.dirname(name), []).append(name)
+    for directory, members in sorted(by_dir.items()):
+        texts = {m: archive.read(m).decode("utf-8", "replace") for m in sorted(members)}
+        if not any(INTERESTING.search(t) for t in texts.values()):
+            continue
+        key = f"{shown}!{directory}"
+        module = Module(key)
+        project.modules[key] = module
+        for member, text in texts.items():
+            label = f"{shown}!{member}"
+            project.lines[label] = text.splitlines()
+            try:
+                parser = parse_json_config if member.endswith(".json") else parse_hcl
+                module.files.append(parser(label, text))
+            except SyntaxProblem as e:
+                project.problems.append(Problem(label, e.line, e.column, e.detail))
+
+
+def _collect_tokens(project: Project, shown: str, doc: Any, address: str) -> None:
+    """Every EKS token in a plan or state document, with the address of what holds it."""
+    if isinstance(doc, dict):
+        here = _address(doc) or address
+        for value in doc.values():
+            _collect_tokens(project, shown, value, here)
+    elif isinstance(doc, list):
+        for value in doc:
+            _collect_tokens(project, shown, value, address)
+    elif isinstance(doc, str) and TOKEN_PREFIX in doc:
+        for match in _TOKEN_IN_TEXT.finditer(doc):
+            token = PlanToken(shown, address or "(unknown)", minted_at(match.group(0)))
+            if token not in project.plan_tokens:
+                project.plan_tokens.append(token)
+
+
+def _address(doc: dict[str, Any]) -> str | None:
+    """The resource address of a plan/state object: its address, else mode.type.name."""
+    if isinstance(doc.get("address"), str):
+        return str(doc["address"])
+    kind, name = doc.get("type"), doc.get("name")
+    if isinstance(kind, str) and isinstance(name, str):
+        return f"data.{kind}.{name}" if doc.get("mode") == "data" else f"{kind}.{name}"
+    return None
+
+
+def minted_at(token: str) -> datetime | None:
+    """When an EKS token was signed: the X-Amz-Date of its presigned URL."""
+    body = token[len(TOKEN_PREFIX) :]
+    try:
+        url = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+        stamp = parse_qs(urlsplit(url).query)["X-Amz-Date"][0]
+        return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except (ValueError, KeyError, IndexError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,43 @@
+"""## What it does
+Flags a provider exec block whose `api_version` is `client.authentication.k8s.io/v1alpha1`.
+
+## Why is this bad?
+Kubernetes removed v1alpha1 of the exec credential API in 1.24: client-go (and so the
+Kubernetes, Helm and kubectl providers) refuses to run the plugin.
+
+## Example
+    exec {
+      api_version = "client.authentication.k8s.io/v1alpha1"
+    }
+
+Use instead `client.authentication.k8s.io/v1beta1` (or `/v1`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from eks_tf_auth.lint.kube import connections, exec_settings
+from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.rule import Finding, Rule, Severity
+
+ID = "ETA004"
+REMOVED = "client.authentication.k8s.io/v1alpha1"
+
+
+def check(project: Project) -> Iterator[Finding]:
+    for conn in connections(project):
+        for where, values in exec_settings(conn):
+            if REMOVED in values.get("api_version", ""):
+                yield Finding(
+                    where.path,
+                    where.line,
+                    where.column,
+                    ID,
+                    f"{conn.name}: exec api_version {REMOVED} was removed in Kubernetes 1.24; "
+                    "use client.authentication.k8s.io/v1beta1",
+                    RULE.severity,
+                )
+
+
+RULE = Rule(ID, "exec-v1alpha1", Severity.ERROR, check, __doc__ or "")

@@ -1,0 +1,41 @@
+"""## What it does
+Flags a provider that sets both `token` and an exec block (static or `dynamic "exec"`).
+
+## Why is this bad?
+The static token wins: the exec block never runs, and the provider fails once the token
+expires, however correct the exec block is.
+
+## Example
+    provider "kubernetes" {
+      token = data.aws_eks_cluster_auth.this.token
+      exec { command = "eks-tf-auth" }
+    }
+
+Use instead: remove `token` and keep the exec block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from eks_tf_auth.lint.kube import connections
+from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.rule import Finding, Rule, Severity
+
+ID = "ETA005"
+
+
+def check(project: Project) -> Iterator[Finding]:
+    for conn in connections(project):
+        if conn.token is not None and conn.has_exec and conn.token_expr.strip() != "null":
+            yield Finding(
+                conn.token.path,
+                conn.token.line,
+                conn.token.column,
+                ID,
+                f"{conn.name} sets both token and exec: the static token wins and exec never runs",
+                RULE.severity,
+            )
+
+
+RULE = Rule(ID, "token-and-exec", Severity.ERROR, check, __doc__ or "")
