@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: venv tools check test pytest bench demo clean
+.PHONY: venv tools check test pytest bench demo docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: check pytest bench
 
 demo: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m demo
+
+# Rule docs and the README's rules table come from each rule's docstring.
+docs: venv
+	$(BIN)/python -c "from eks_tf_auth.lint import docs; docs.write_all()"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage

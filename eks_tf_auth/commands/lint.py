@@ -9,7 +9,23 @@ FORMAT_NAMES = ("text", "json", "sarif", "github", "atlantis")  # test: == forma
 ATLANTIS_ENV = ("SHOWFILE", "PLANFILE")
 
 
-@click.command("lint", short_help="Flag plan-time EKS tokens in configs and plans.")
+class _LintCommand(click.Command):
+    """Accepts `--fix=MODE` as well as `--fix` (which never takes the next argument, so that
+    pre-commit's `lint --fix FILE...` works)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        split: list[str] = []
+        for arg in args:
+            if arg.startswith("--fix="):
+                split += ["--fix", "--fix-mode", arg.split("=", 1)[1]]
+            else:
+                split.append(arg)
+        return super().parse_args(ctx, split)
+
+
+@click.command(
+    "lint", cls=_LintCommand, short_help="Flag plan-time EKS tokens in configs and plans."
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True)
 @click.option("--select", multiple=True, metavar="ID", help="Run only these rules; repeatable.")
@@ -19,13 +35,13 @@ ATLANTIS_ENV = ("SHOWFILE", "PLANFILE")
     is_flag=True,
     help="Atlantis policy-check mode: read $SHOWFILE/$PLANFILE, print the failure count, exit 0.",
 )
+@click.option("--fix", is_flag=True, help="Rewrite ETA001 providers to exec blocks.")
 @click.option(
-    "--fix",
+    "--fix-mode",
     type=click.Choice(("exec", "ephemeral")),
-    is_flag=False,
-    flag_value="exec",
-    default=None,
-    help="Rewrite ETA001 providers to an exec block (or =ephemeral).",
+    default="exec",
+    show_default=True,
+    help="--fix=ephemeral: switch to ephemeral aws_eks_cluster_auth instead.",
 )
 @click.option("--diff", is_flag=True, help="With --fix: print the changes instead of writing them.")
 @click.option("--explain", metavar="ID", help="Print a rule's documentation.")
@@ -35,7 +51,8 @@ def lint_command(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     atlantis: bool,
-    fix: str | None,
+    fix: bool,
+    fix_mode: str,
     diff: bool,
     explain: str | None,
 ) -> int:
@@ -63,10 +80,10 @@ def lint_command(
             raise InputError("--atlantis needs $SHOWFILE or $PLANFILE (or paths)")
     selection = engine.merge(engine.load_config(Path.cwd()), select, ignore)
     targets = paths or (Path("."),)
-    if fix is not None:
+    if fix:
         from eks_tf_auth.lint import fix as fixer
 
-        changes = fixer.fix(targets, mode=fix)
+        changes = fixer.fix(targets, mode=fix_mode)
         if diff:
             click.echo("".join(c.diff for c in changes), nl=False)
             return 1 if changes else 0

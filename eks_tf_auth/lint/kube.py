@@ -107,5 +107,6 @@ def exec_settings(conn: Connection) -> Iterator[tuple[Where, dict[str, str]]]:
         if start:
             body = text[start.end() :]
             values = dict(re.findall(r"(?m)^\s*(\w+)\s*=\s*(.+?)\s*$", body.split("}", 1)[0]))
-            line = conn.exec_attribute.line + text.count("\n", 0, start.start())
+            at = start.start() + start.group(0).index("exec")
+            line = conn.exec_attribute.line + text.count("\n", 0, at)
             yield Where(conn.provider.path, line, 1), values

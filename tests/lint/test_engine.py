@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eks_tf_auth import cli
+from eks_tf_auth.errors import InputError
+from eks_tf_auth.lint import engine
+
+BAD = """\
+data "aws_eks_cluster_auth" "this" {
+  name = "prod"
+}
+
+provider "kubernetes" {
+  token = data.aws_eks_cluster_auth.this.token
+}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_suppression_on_the_line_or_above(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path,
+        "a/main.tf",
+        BAD.replace(".token\n", ".token # eks-tf-auth:ignore ETA001 migrating\n"),
+    )
+    write(
+        tmp_path,
+        "b/main.tf",
+        BAD.replace("  token", "  # eks-tf-auth:ignore ETA002, ETA001 later\n  token"),
+    )
+    write(tmp_path, "c/main.tf", BAD.replace(".token\n", ".token # eks-tf-auth:ignore ETA005\n"))
+    report = engine.run([Path(".")], engine.Selection())
+    assert [(f.path, f.rule_id) for f in report.findings] == [("c/main.tf", "ETA001")]
+
+
+def test_select_ignore_and_unknown_ids(tmp_path: Path) -> None:
+    write(tmp_path, "main.tf", BAD + 'data "aws_eks_cluster_auth" "unused" {\n  name = "x"\n}\n')
+    both = engine.run([tmp_path], engine.Selection())
+    assert {f.rule_id for f in both.findings} == {"ETA001", "ETA003"}
+    only = engine.run([tmp_path], engine.Selection(select=("ETA003",)))
+    assert {f.rule_id for f in only.findings} == {"ETA003"}
+    skip = engine.run([tmp_path], engine.Selection(ignore=("ETA003",)))
+    assert {f.rule_id for f in skip.findings} == {"ETA001"}
+    with pytest.raises(InputError, match="unknown rule 'ETA999'"):
+        engine.Selection(select=("ETA999",)).rules()
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (".eks-tf-auth.toml", '[lint]\nignore = ["ETA001"]\n'),
+        ("pyproject.toml", '[tool.eks-tf-auth.lint]\nignore = ["ETA001"]\n'),
+    ],
+)
+def test_config_files(tmp_path: Path, name: str, text: str) -> None:
+    write(tmp_path, name, text)
+    assert engine.load_config(tmp_path) == engine.Selection((), ("ETA001",))
+    merged = engine.merge(engine.load_config(tmp_path), ["ETA003"], ["ETA002"])
+    assert merged == engine.Selection(("ETA003",), ("ETA001", "ETA002"))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (".eks-tf-auth.toml", "[lint\n", "cannot read"),
+        (".eks-tf-auth.toml", "lint = 3\n", "must be a table"),
+        (".eks-tf-auth.toml", '[lint]\nselect = "ETA001"\n', "must be a list"),
+    ],
+)
+def test_bad_config(tmp_path: Path, name: str, text: str, message: str) -> None:
+    write(tmp_path, name, text)
+    with pytest.raises(InputError, match=message):
+        engine.load_config(tmp_path)
+
+
+def test_pyproject_without_our_table(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", "[tool.ruff]\nline-length = 100\n")
+    assert engine.load_config(tmp_path) == engine.Selection()
+
+
+def test_a_bad_file_is_reported_and_the_rest_linted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "good/main.tf", BAD)
+    write(tmp_path, "broken/main.tf", 'provider "kubernetes" {\n  token = \n}\n')
+    write(tmp_path, "json/main.tf.json", '{"provider": {"kubernetes": {"token": ')
+    write(tmp_path, "skipped/main.tf", "resource {{{ broken, but mentions nothing lint looks for")
+    write(tmp_path, "bytes/main.tf", "")
+    (tmp_path / "bytes" / "main.tf").write_bytes(b'provider "kubernetes" { token = "\xff" }\n')
+    assert cli.main(["lint", "."]) == 2
+    out = capsys.readouterr().out
+    assert "good/main.tf:6:3: ETA001" in out
+    assert "broken/main.tf:2:11: error: Unexpected token" in out
+    assert "json/main.tf.json:1:39: error: invalid JSON" in out
+    assert "skipped" not in out  # never parsed: it cannot hold a finding
+    assert "bytes/main.tf:1:1: error: cannot read" in out
+
+
+def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["lint", "/no/such/dir"]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+
+
+def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["lint", "--explain", "eta004"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# ETA004 exec-v1alpha1 (error)") and "## Why is this bad?" in out
+    assert cli.main(["lint", "--explain", "ETA999"]) == 2
+
+
+def test_formats_and_exit_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "main.tf", BAD)
+    assert cli.main(["lint", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [f["rule_id"] for f in doc["findings"]] == ["ETA001"]
+    assert cli.main(["lint", "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    [result] = sarif["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "main.tf"
+    assert cli.main(["lint", "--select", "ETA004"]) == 0
+
+
+def test_atlantis_mode_reads_showfile_and_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "main.tf", BAD)
+    monkeypatch.setenv("SHOWFILE", str(tmp_path / "main.tf"))
+    assert cli.main(["lint", "--atlantis"]) == 0
+    assert "1 failure," in capsys.readouterr().out
+    monkeypatch.delenv("SHOWFILE")
+    monkeypatch.delenv("PLANFILE", raising=False)
+    assert cli.main(["lint", "--atlantis"]) == 2
