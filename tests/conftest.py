@@ -214,3 +214,22 @@ def kubectl_whoami(kubeconfig: Path, env: Mapping[str, str]) -> subprocess.Compl
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def terraform_bin() -> str:
+    return require_tool("terraform")
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The image's hashicorp/aws provider mirror (a failure under CI=true when missing)."""
+    from tests.support.terraform import find_mirror
+
+    found = find_mirror()
+    if found is None:
+        message = "no hashicorp/aws provider mirror found (set EKS_TF_AUTH_TF_MIRROR)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found

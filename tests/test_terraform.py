@@ -12,37 +12,19 @@ import pytest
 import yaml
 
 from tests.conftest import (
-    IN_CI,
     TEST_ACCESS_KEY,
     TEST_ARN,
     TEST_SECRET,
     AwsEnv,
     kubectl_whoami,
-    require_tool,
     with_bin_on_path,
 )
 from tests.support.eks_double import EksApiDouble, Identity
-from tests.support.terraform import Terraform, find_mirror, fmt_check, tf_files, write_cli_config
+from tests.support.terraform import Terraform, fmt_check, tf_files, write_cli_config
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = ROOT / "terraform" / "modules" / "eks-exec-auth"
 TF_ROOTS = [ROOT / "terraform", ROOT / "examples"]
-
-
-@pytest.fixture(scope="session")
-def terraform_bin() -> str:
-    return require_tool("terraform")
-
-
-@pytest.fixture(scope="session")
-def mirror() -> Path:
-    found = find_mirror()
-    if found is None:
-        message = "no hashicorp/aws provider mirror found (set EKS_TF_AUTH_TF_MIRROR)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 def test_fmt_check(terraform_bin: str, tmp_path: Path) -> None:

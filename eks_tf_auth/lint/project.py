@@ -226,33 +226,53 @@ def _load_saved_plan(
 def _load_snapshot(
     project: Project, shown: str, archive: zipfile.ZipFile, names: list[str]
 ) -> None:
-    """Lint the configuration snapshot inside a saved plan, module by module."""
-    by_dir: dict[str, list[str]] = {}
+    """Lint the configuration snapshot inside a saved plan. Terraform stores module KEY under
+    tfconfig/m-KEY/ and lists each key's source directory in tfconfig/modules.json."""
+    dirs: dict[str, str] = {"": "."}
+    if "tfconfig/modules.json" in archive.namelist():
+        for entry in json.loads(archive.read("tfconfig/modules.json")):
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str):
+                dirs[entry["Key"]] = str(entry.get("Dir") or ".")
+    by_key: dict[str, list[str]] = {}
     for name in names:
-        by_dir.setdefault(os.path.dirname(name), []).append(name)
-    for directory, members in sorted(by_dir.items()):
+        folder = name.split("/")[1] if name.count("/") >= 2 else ""
+        if folder.startswith("m-"):
+            by_key.setdefault(folder[2:], []).append(name)
+    for key, members in sorted(by_key.items()):
         texts = {m: archive.read(m).decode("utf-8", "replace") for m in sorted(members)}
         if not any(INTERESTING.search(t) for t in texts.values()):
             continue
-        key = f"{shown}!{directory}"
-        module = Module(key)
-        project.modules[key] = module
+        module = Module(f"{shown}!{key}")
+        project.modules[module.directory] = module
         for member, text in texts.items():
-            label = f"{shown}!{member}"
+            source_dir = os.path.normpath(dirs.get(key, key))
+            label = f"{shown}!{Path(source_dir, member.rsplit('/', 1)[1]).as_posix()}"
             project.lines[label] = text.splitlines()
             try:
                 parser = parse_json_config if member.endswith(".json") else parse_hcl
                 module.files.append(parser(label, text))
             except SyntaxProblem as e:
                 project.problems.append(Problem(label, e.line, e.column, e.detail))
+    for key in by_key:
+        caller = project.modules.get(f"{shown}!{key}")
+        if caller is None:
+            continue
+        for block in caller.of_kind("module"):
+            child = f"{key}.{block.labels[0]}" if key else block.labels[0]
+            if f"{shown}!{child}" in project.modules:
+                project.calls.append(ModuleCall(caller.directory, block, f"{shown}!{child}"))
 
 
 def _collect_tokens(project: Project, shown: str, doc: Any, address: str) -> None:
     """Every EKS token in a plan or state document, with the address of what holds it."""
     if isinstance(doc, dict):
         here = _address(doc) or address
-        for value in doc.values():
-            _collect_tokens(project, shown, value, here)
+        for key, value in doc.items():
+            if key in ("outputs", "output_changes") and isinstance(value, dict):
+                for name, output in value.items():
+                    _collect_tokens(project, shown, output, f"output.{name}")
+            else:
+                _collect_tokens(project, shown, value, here)
     elif isinstance(doc, list):
         for value in doc:
             _collect_tokens(project, shown, value, address)
