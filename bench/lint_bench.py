@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import random
+import re
 import shlex
 import shutil
 import statistics
@@ -29,9 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from textwrap import indent
 from typing import NoReturn
 
 from eks_tf_auth.lint.project import CONFIG_SUFFIXES, INTERESTING, SKIP_DIRS
@@ -70,89 +72,71 @@ class BenchError(Exception):
     """A measurement could not be made at all."""
 
 
-# --- HCL text ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Raw:
-    """Lines put into a block as they are (a comment, a heredoc whose end marker must stay put)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Nest:
-    """A nested block, written at indent 0 and indented where it is placed."""
-
-    text: str
-
-
-Item = tuple[str, str] | Raw | Nest
-
-
-def block(header: str, items: Sequence[Item]) -> str:
-    """A block formatted as `terraform fmt` would: `=` aligned over each run of attributes,
-    a blank line between a run of attributes and a nested block."""
-    out = [header + " {"]
-    run: list[tuple[str, str]] = []
-
-    def flush() -> None:
-        width = max((len(k) for k, v in run if "\n" not in v), default=0)
-        for key, value in run:
-            name = key if "\n" in value else key.ljust(width)
-            lines = value.split("\n")
-            out.append(f"  {name} = {lines[0]}")
-            out.extend(("  " + line) if line else "" for line in lines[1:])
-        run.clear()
-
-    for item in items:
-        if isinstance(item, tuple):
-            run.append(item)
-            continue
-        had_run = bool(run)
-        flush()
-        if isinstance(item, Nest):
-            if had_run:
-                out.append("")
-            out.extend(("  " + line) if line else "" for line in item.text.split("\n"))
-        else:
-            out.append(item.text)
-    flush()
-    out.append("}")
-    return "\n".join(out)
-
-
-def q(text: str) -> str:
-    return json.dumps(text)
-
-
-def hcl_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(values) + "]"
-
-
-def hcl_object(pairs: Sequence[tuple[str, str]]) -> str:
-    width = max(len(k) for k, _ in pairs)
-    body = "\n".join(f"  {k.ljust(width)} = {v}" for k, v in pairs)
-    return "{\n" + body + "\n}"
-
-
 # --- corpus ------------------------------------------------------------------------------------
+#
+# Templates are Terraform text as `terraform fmt` writes it. `@key@` is filled in once per use:
+# `@n@` is a resource name unique in the module, `@Title@` the same capitalised, `@module@` and
+# `@category@` name the module, any other key is drawn from CHOICES (or JOINT, for values that
+# go together). A line starting `?x|` is kept or dropped with the other lines of group x, on one
+# coin toss per use. variables.tf declares every `var.` the module's files reference, outputs.tf
+# exports some of its resources, so each module is consistent with itself.
 
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "network": ("vpc", "subnets", "nat-gateway", "transit-gateway", "vpc-endpoints", "dns-zone"),
-    "compute": ("ecs-cluster", "ecs-service", "asg", "lambda-function", "batch-queue", "bastion"),
-    "data": ("rds-postgres", "aurora-mysql", "dynamodb-table", "redis", "s3-bucket", "opensearch"),
-    "security": ("iam-role", "kms-key", "secrets", "guardduty", "security-baseline", "sso-groups"),
-    "observability": ("alarms", "log-archive", "dashboards", "alerts-sns", "synthetics"),
-    "eks": ("eks-cluster", "eks-nodegroup", "eks-addons", "karpenter", "irsa-role", "eks-access"),
-    "edge": ("alb", "cloudfront", "acm-certificate", "api-gateway", "waf-rules"),
-    "messaging": ("sqs-queue", "sns-topic", "eventbridge-bus", "kinesis-stream", "msk-topics"),
+PLACEHOLDER = re.compile(r"@(\w+)@")
+OPTIONAL = re.compile(r"^\?(\w)\|")
+VAR_REF = re.compile(r"\bvar\.([a-z_][a-z0-9_]*)")
+RESOURCE = re.compile(r'^resource "(\w+)" "(\w+)" \{\n(.*?)^\}', re.M | re.S)
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "port": ("443", "5432", "6379", "8080", "9090", "3306"),
+    "service": ("ecs-tasks", "lambda", "ec2", "events", "states", "glue"),
+    "policy1": ("AmazonSSMManagedInstanceCore", "AmazonEC2ContainerRegistryReadOnly"),
+    "policy2": ("CloudWatchAgentServerPolicy", "AWSXRayDaemonWriteAccess"),
+    "session": ("3600", "7200", "43200"),
+    "action1": ('"s3:GetObject"', '"sqs:ReceiveMessage"', '"ssm:GetParameter"'),
+    "action2": ('"s3:ListBucket"', '"sqs:SendMessage"', '"kms:Decrypt"', '"logs:PutLogEvents"'),
+    "retention": ("14", "30", "90", "365"),
+    "periods": ("2", "3", "5"),
+    "period": ("60", "300"),
+    "statistic": ('"Average"', '"Maximum"', '"Sum"'),
+    "window": ("7", "14", "30"),
+    "visibility": ("30", "60", "300", "900"),
+    "receives": ("3", "5", "10"),
+    "runtime": ('"python3.12"', '"nodejs20.x"', '"provided.al2023"', '"java21"'),
+    "timeout": ("10", "30", "60", "300"),
+    "memory": ("128", "256", "512", "1024"),
+    "cpu": ("256", "512", "1024"),
+    "task_memory": ("512", "1024", "2048"),
+    "arch": ('"X86_64"', '"ARM64"'),
+    "param_type": ('"String"', '"SecureString"'),
+    "instance": ('"t3.medium"', '"m6i.large"', '"c7g.xlarge"'),
+    "volume": ("20", "50", "100"),
+    "schedule": ('"rate(5 minutes)"', '"cron(0 3 * * ? *)"', '"rate(1 hour)"'),
+    "max": ("4", "10", "20"),
+    "min": ("1", "2"),
+    "target": ("50", "60", "70"),
+    "tf": ('">= 1.5.0"', '">= 1.6, < 2.0"', '"~> 1.9"', '">= 1.3"'),
+    "aws_version": ('">= 5.40"', '"~> 5.0"', '">= 5.60, < 7.0"'),
+    "registry_version": ('"~> 5.0"', '"~> 20.8"', '">= 4.1"'),
+    "namespace": ("platform", "apps", "monitoring", "ingress"),
+    "chart": ("aws-load-balancer-controller", "external-dns", "cert-manager", "karpenter"),
+    "chart_version": ('"1.8.1"', '"v1.15.3"', '"0.37.0"'),
+    "script": (
+        "aws s3 sync ${path.module}/assets s3://${var.name}-assets/ --delete",
+        "aws ecr get-login-password | docker login --username AWS --password-stdin ${var.registry}",
+        "python3 ${path.module}/scripts/seed.py --table ${var.table_name}",
+        "aws lambda invoke --function-name ${var.name}-migrate /dev/null",
+    ),
+    "team": ("platform", "data", "payments", "search", "identity"),
 }
-VARIANTS = ("", "-v2", "-shared", "-internal", "-legacy", "-regional")
-ENVIRONMENTS = ("dev", "staging", "prod")
-REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
-STACKS = ("network", "platform-eks", "data", "apps", "observability", "edge")
-KUBE_STACKS = ("platform-eks", "apps")
+JOINT: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
+    ("metric", "metric_ns", "dimension", "threshold"): (
+        ("CPUUtilization", "AWS/ECS", "ServiceName", "80"),
+        ("FreeStorageSpace", "AWS/RDS", "DBInstanceIdentifier", "10737418240"),
+        ("ApproximateAgeOfOldestMessage", "AWS/SQS", "QueueName", "300"),
+        ("5XXError", "AWS/ApiGateway", "ApiName", "1"),
+        ("Errors", "AWS/Lambda", "FunctionName", "1"),
+    ),
+}
 RESOURCE_NAMES = (
     "this",
     "main",
@@ -168,54 +152,807 @@ RESOURCE_NAMES = (
     "archive",
     "events",
     "jobs",
-    "default",
 )
-EXTRA_FILES = (
-    "iam.tf",
-    "security_groups.tf",
-    "kms.tf",
-    "logging.tf",
-    "alarms.tf",
-    "dns.tf",
-    "storage.tf",
-    "queues.tf",
-    "lambda.tf",
-    "ssm.tf",
-    "notifications.tf",
-    "compute.tf",
-    "certificates.tf",
-    "scaling.tf",
-    "events.tf",
-    "secrets.tf",
+
+T_SECURITY_GROUP = """\
+resource "aws_security_group" "@n@" {
+  name_prefix = "${var.name}-@n@-"
+  description = "@Title@ traffic for @module@"
+  vpc_id      = var.vpc_id
+
+  ingress {
+    description = "@n@ from allowed networks"
+    from_port   = @port@
+    to_port     = @port@
+    protocol    = "tcp"
+    cidr_blocks = var.allowed_cidrs
+  }
+
+?a|  dynamic "ingress" {
+?a|    for_each = var.ingress_rules
+?a|    content {
+?a|      from_port       = ingress.value.port
+?a|      to_port         = ingress.value.port
+?a|      protocol        = lookup(ingress.value, "protocol", "tcp")
+?a|      security_groups = ingress.value.security_group_ids
+?a|    }
+?a|  }
+?a|
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  tags = merge(local.tags, { Name = "${var.name}-@n@" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+"""
+
+T_IAM_ROLE = """\
+data "aws_iam_policy_document" "@n@_assume" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["@service@.amazonaws.com"]
+    }
+?a|
+?a|    condition {
+?a|      test     = "StringEquals"
+?a|      variable = "aws:SourceAccount"
+?a|      values   = [data.aws_caller_identity.current.account_id]
+?a|    }
+  }
+}
+
+resource "aws_iam_role" "@n@" {
+  name                 = "${var.name}-@n@"
+  assume_role_policy   = data.aws_iam_policy_document.@n@_assume.json
+  max_session_duration = @session@
+  tags                 = local.tags
+}
+
+resource "aws_iam_role_policy_attachment" "@n@" {
+  for_each = toset(["@policy1@", "@policy2@"])
+
+  role       = aws_iam_role.@n@.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.key}"
+}
+"""
+
+T_IAM_POLICY = """\
+# Inline JSON kept as a heredoc so the security review can diff it as-is.
+resource "aws_iam_policy" "@n@" {
+  name        = "${var.name}-@n@"
+  description = "Least-privilege access for the @n@ workload"
+  policy      = <<EOF
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "@Title@Access",
+      "Effect": "Allow",
+      "Action": [@action1@, @action2@],
+      "Resource": ["${var.bucket_arn}", "${var.bucket_arn}/*"]
+    }
+  ]
+}
+EOF
+  tags        = local.tags
+}
+"""
+
+T_S3_BUCKET = """\
+resource "aws_s3_bucket" "@n@" {
+  bucket        = "${var.name}-@n@-${data.aws_caller_identity.current.account_id}"
+  force_destroy = var.environment != "prod"
+  tags          = merge(local.tags, { Name = "${var.name}-@n@" })
+}
+
+resource "aws_s3_bucket_versioning" "@n@" {
+  bucket = aws_s3_bucket.@n@.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "@n@" {
+  bucket = aws_s3_bucket.@n@.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+?a|
+?a|resource "aws_s3_bucket_public_access_block" "@n@" {
+?a|  bucket                  = aws_s3_bucket.@n@.id
+?a|  block_public_acls       = true
+?a|  block_public_policy     = true
+?a|  ignore_public_acls      = true
+?a|  restrict_public_buckets = true
+?a|}
+"""
+
+T_LOG_GROUP = """\
+resource "aws_cloudwatch_log_group" "@n@" {
+?a|  count = var.create_log_group ? 1 : 0
+?a|
+  name              = "/@category@/${var.name}/@n@"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = local.tags
+}
+"""
+
+T_ALARM = """\
+resource "aws_cloudwatch_metric_alarm" "@n@" {
+  alarm_name          = "${var.name}-@n@-@metric@"
+  alarm_description   = "@metric@ breached for @module@"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = @periods@
+  metric_name         = "@metric@"
+  namespace           = "@metric_ns@"
+  period              = @period@
+  statistic           = @statistic@
+  threshold           = @threshold@
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arns
+  ok_actions          = var.alarm_topic_arns
+
+  dimensions = {
+    @dimension@ = var.name
+  }
+
+  tags = local.tags
+}
+"""
+
+T_KMS = """\
+resource "aws_kms_key" "@n@" {
+  description             = "@module@ @n@ encryption key"
+  deletion_window_in_days = @window@
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.@n@_key.json
+  tags                    = local.tags
+}
+
+resource "aws_kms_alias" "@n@" {
+  name          = "alias/${var.name}-@n@"
+  target_key_id = aws_kms_key.@n@.key_id
+}
+
+data "aws_iam_policy_document" "@n@_key" {
+  # The account root keeps full control; IAM policies grant the rest.
+  statement {
+    sid       = "EnableRootAccess"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+"""
+
+T_ROUTE53 = """\
+resource "aws_route53_record" "@n@" {
+  count = var.create_dns_record ? 1 : 0
+
+  zone_id = var.zone_id
+  name    = "@n@.${var.domain_name}"
+  type    = "A"
+
+  alias {
+    name                   = var.target_dns_name
+    zone_id                = var.target_zone_id
+    evaluate_target_health = true
+  }
+}
+"""
+
+T_SQS = """\
+resource "aws_sqs_queue" "@n@_dlq" {
+  name                      = "${var.name}-@n@-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = local.tags
+}
+
+resource "aws_sqs_queue" "@n@" {
+  name                       = "${var.name}-@n@"
+  visibility_timeout_seconds = @visibility@
+  receive_wait_time_seconds  = 20
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.@n@_dlq.arn
+    maxReceiveCount     = @receives@
+  })
+  tags = merge(local.tags, { Name = "${var.name}-@n@" })
+}
+"""
+
+T_SNS = """\
+resource "aws_sns_topic" "@n@" {
+  name              = "${var.name}-@n@"
+  kms_master_key_id = "alias/aws/sns"
+  tags              = local.tags
+}
+
+resource "aws_sns_topic_subscription" "@n@" {
+  for_each = toset(var.alert_emails)
+
+  topic_arn = aws_sns_topic.@n@.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+"""
+
+T_LAMBDA = """\
+data "archive_file" "@n@" {
+  type        = "zip"
+  source_dir  = "${path.module}/functions/@n@"
+  output_path = "${path.module}/.build/@n@.zip"
+}
+
+resource "aws_lambda_function" "@n@" {
+  function_name    = "${var.name}-@n@"
+  role             = var.lambda_role_arn
+  handler          = "main.handler"
+  runtime          = @runtime@
+  filename         = data.archive_file.@n@.output_path
+  source_code_hash = data.archive_file.@n@.output_base64sha256
+  timeout          = @timeout@
+  memory_size      = @memory@
+
+  environment {
+    variables = {
+      LOG_LEVEL               = var.environment == "prod" ? "INFO" : "DEBUG"
+      TABLE_NAME              = var.table_name
+      POWERTOOLS_SERVICE_NAME = "@n@"
+    }
+  }
+
+?a|  dynamic "vpc_config" {
+?a|    for_each = length(var.subnet_ids) > 0 ? [1] : []
+?a|    content {
+?a|      subnet_ids         = var.subnet_ids
+?a|      security_group_ids = var.security_group_ids
+?a|    }
+?a|  }
+?a|
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = local.tags
+}
+"""
+
+T_DYNAMODB = """\
+resource "aws_dynamodb_table" "@n@" {
+  name         = "${var.name}-@n@"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+  range_key    = "sk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+?a|
+?a|  attribute {
+?a|    name = "gsi1pk"
+?a|    type = "S"
+?a|  }
+?a|
+?a|  global_secondary_index {
+?a|    name            = "gsi1"
+?a|    hash_key        = "gsi1pk"
+?a|    range_key       = "sk"
+?a|    projection_type = "ALL"
+?a|  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = var.environment == "prod"
+  }
+
+  tags = merge(local.tags, { Name = "${var.name}-@n@" })
+}
+"""
+
+T_ECS_TASK = """\
+resource "aws_ecs_task_definition" "@n@" {
+  family                   = "${var.name}-@n@"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = @cpu@
+  memory                   = @task_memory@
+  execution_role_arn       = var.execution_role_arn
+  task_role_arn            = var.task_role_arn
+
+  container_definitions = jsonencode([
+    {
+      name         = "@n@"
+      image        = "${var.image}:${var.image_tag}"
+      essential    = true
+      portMappings = [{ containerPort = @port@, protocol = "tcp" }]
+      environment  = [for k, v in var.app_env : { name = k, value = v }]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          "awslogs-group"         = "/ecs/${var.name}"
+          "awslogs-region"        = var.region
+          "awslogs-stream-prefix" = "@n@"
+        }
+      }
+    }
+  ])
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = @arch@
+  }
+
+  tags = local.tags
+}
+"""
+
+T_SSM = """\
+resource "aws_ssm_parameter" "@n@" {
+  for_each = var.parameters
+
+  name  = "/${var.environment}/${var.name}/@n@/${each.key}"
+  type  = @param_type@
+  value = each.value
+  tier  = "Standard"
+  tags  = local.tags
+}
+"""
+
+T_LOCAL_EXEC = """\
+# Runs on the machine that applies, which needs the AWS CLI and credentials.
+resource "null_resource" "@n@" {
+  triggers = {
+    checksum = sha256(jsonencode(var.tags))
+  }
+
+  provisioner "local-exec" {
+    interpreter = ["/bin/bash", "-c"]
+    command     = <<-EOT
+      set -euo pipefail
+      echo "running in $${PWD}"
+      @script@
+    EOT
+    environment = {
+      AWS_REGION = var.region
+    }
+  }
+}
+"""
+
+T_TERRAFORM_DATA = """\
+resource "terraform_data" "@n@" {
+  triggers_replace = [var.name, var.environment]
+
+  input = {
+    revision = var.revision
+    owner    = "@team@"
+  }
+}
+"""
+
+T_LAUNCH_TEMPLATE = """\
+resource "aws_launch_template" "@n@" {
+  name_prefix   = "${var.name}-@n@-"
+  image_id      = data.aws_ami.al2023.id
+  instance_type = @instance@
+  user_data = base64encode(<<-EOF
+    #!/bin/bash
+    set -eux
+    dnf install -y amazon-cloudwatch-agent
+    echo "ENVIRONMENT=${var.environment}" >> /etc/environment
+    systemctl enable --now amazon-cloudwatch-agent
+  EOF
+  )
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      volume_size = @volume@
+      volume_type = "gp3"
+      encrypted   = true
+    }
+  }
+
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+
+  tag_specifications {
+    resource_type = "instance"
+    tags          = merge(local.tags, { Name = "${var.name}-@n@" })
+  }
+}
+"""
+
+T_ACM = """\
+resource "aws_acm_certificate" "@n@" {
+  domain_name               = var.domain_name
+  subject_alternative_names = ["*.${var.domain_name}"]
+  validation_method         = "DNS"
+  tags                      = local.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "@n@_validation" {
+  for_each = {
+    for dvo in aws_acm_certificate.@n@.domain_validation_options : dvo.domain_name => {
+      name   = dvo.resource_record_name
+      record = dvo.resource_record_value
+      type   = dvo.resource_record_type
+    }
+  }
+
+  zone_id         = var.zone_id
+  name            = each.value.name
+  type            = each.value.type
+  records         = [each.value.record]
+  ttl             = 60
+  allow_overwrite = true
+}
+"""
+
+T_EVENTBRIDGE = """\
+resource "aws_cloudwatch_event_rule" "@n@" {
+  name                = "${var.name}-@n@"
+  description         = "Schedules the @n@ job"
+  schedule_expression = @schedule@
+  state               = var.enabled ? "ENABLED" : "DISABLED"
+}
+
+resource "aws_cloudwatch_event_target" "@n@" {
+  rule  = aws_cloudwatch_event_rule.@n@.name
+  arn   = var.target_arn
+  input = jsonencode({ job = "@n@", dry_run = false })
+}
+"""
+
+T_SECRET = """\
+resource "random_password" "@n@" {
+  length           = 32
+  special          = true
+  override_special = "!#$%&*()-_=+[]<>:?"
+}
+
+resource "aws_secretsmanager_secret" "@n@" {
+  name_prefix             = "${var.environment}/${var.name}/@n@-"
+  recovery_window_in_days = var.environment == "prod" ? 30 : 0
+  kms_key_id              = var.kms_key_arn
+  tags                    = local.tags
+}
+
+resource "aws_secretsmanager_secret_version" "@n@" {
+  secret_id = aws_secretsmanager_secret.@n@.id
+  secret_string = jsonencode({
+    username = "@n@"
+    password = random_password.@n@.result
+  })
+}
+"""
+
+T_AUTOSCALING = """\
+resource "aws_appautoscaling_target" "@n@" {
+  max_capacity       = @max@
+  min_capacity       = @min@
+  resource_id        = "service/${var.cluster_name}/${var.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  service_namespace  = "ecs"
+}
+
+resource "aws_appautoscaling_policy" "@n@" {
+  name               = "${var.name}-@n@-cpu"
+  policy_type        = "TargetTrackingScaling"
+  resource_id        = aws_appautoscaling_target.@n@.resource_id
+  scalable_dimension = aws_appautoscaling_target.@n@.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.@n@.service_namespace
+
+  target_tracking_scaling_policy_configuration {
+    target_value = @target@
+
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+"""
+
+FILE_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "iam.tf": (T_IAM_ROLE, T_IAM_POLICY),
+    "security_groups.tf": (T_SECURITY_GROUP,),
+    "kms.tf": (T_KMS,),
+    "logging.tf": (T_LOG_GROUP,),
+    "alarms.tf": (T_ALARM,),
+    "monitoring.tf": (T_ALARM, T_LOG_GROUP),
+    "dns.tf": (T_ROUTE53, T_ACM),
+    "storage.tf": (T_S3_BUCKET, T_DYNAMODB),
+    "queues.tf": (T_SQS, T_SNS),
+    "lambda.tf": (T_LAMBDA,),
+    "ssm.tf": (T_SSM,),
+    "notifications.tf": (T_SNS, T_EVENTBRIDGE),
+    "compute.tf": (T_LAUNCH_TEMPLATE, T_ECS_TASK),
+    "certificates.tf": (T_ACM,),
+    "scaling.tf": (T_AUTOSCALING,),
+    "events.tf": (T_EVENTBRIDGE,),
+    "secrets.tf": (T_SECRET,),
+}
+CHILD_EXTRA_FILES = tuple(f for f in FILE_TEMPLATES if f != "monitoring.tf")
+ROOT_EXTRA_FILES = ("iam.tf", "dns.tf", "monitoring.tf", "storage.tf", "ssm.tf", "secrets.tf")
+MAIN_TEMPLATES = (
+    T_SECURITY_GROUP,
+    T_S3_BUCKET,
+    T_DYNAMODB,
+    T_ECS_TASK,
+    T_LAMBDA,
+    T_SQS,
+    T_LAUNCH_TEMPLATE,
+    T_IAM_ROLE,
+    T_TERRAFORM_DATA,
 )
-ROOT_EXTRA_FILES = (
-    "iam.tf",
-    "dns.tf",
-    "monitoring.tf",
-    "storage.tf",
-    "ssm.tf",
-    "queues.tf",
-    "secrets.tf",
+
+T_LOCALS = """\
+locals {
+  name    = "${var.environment}-${var.name}"
+  is_prod = var.environment == "prod"
+  tags = merge(var.tags, {
+    Module      = "@category@/@module@"
+    Environment = var.environment
+    Team        = "@team@"
+    ManagedBy   = "terraform"
+  })
+?a|
+?a|  azs           = slice(data.aws_availability_zones.available.names, 0, 3)
+?a|  private_cidrs = [for i, az in local.azs : cidrsubnet(var.vpc_cidr, 4, i)]
+?b|
+?b|  # Only the features switched on for this environment.
+?b|  enabled_features = { for k, v in var.features : k => v if v.enabled }
+}
+"""
+
+T_DATA = """\
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+?a|
+?a|data "aws_ami" "al2023" {
+?a|  most_recent = true
+?a|  owners      = ["amazon"]
+?a|
+?a|  filter {
+?a|    name   = "name"
+?a|    values = ["al2023-ami-2023.*-x86_64"]
+?a|  }
+?a|}
+"""
+
+T_VERSIONS_PINNED = """\
+terraform {
+  required_version = @tf@
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = @aws_version@
+    }
+?a|    random = {
+?a|      source  = "hashicorp/random"
+?a|      version = "~> 3.6"
+?a|    }
+?k|    kubernetes = {
+?k|      source  = "hashicorp/kubernetes"
+?k|      version = "~> 2.31"
+?k|    }
+?k|    helm = {
+?k|      source  = "hashicorp/helm"
+?k|      version = ">= 2.14"
+?k|    }
+  }
+}
+"""
+
+T_VERSIONS_BARE = """\
+terraform {
+  required_version = @tf@
+}
+"""
+
+T_BACKEND = """\
+terraform {
+  backend "s3" {
+    bucket         = "acme-terraform-state-@env@"
+    key            = "@rel@/terraform.tfstate"
+    region         = "@region@"
+    dynamodb_table = "terraform-locks"
+    encrypt        = true
+  }
+}
+"""
+
+T_PROVIDERS = """\
+provider "aws" {
+  region = var.region
+
+  assume_role {
+    role_arn = "arn:aws:iam::${var.account_id}:role/terraform-apply"
+  }
+
+  default_tags {
+    tags = {
+      Environment = "@env@"
+      Stack       = "@stack@"
+    }
+  }
+}
+?a|
+?a|# CloudFront certificates and WAF must live in us-east-1.
+?a|provider "aws" {
+?a|  alias  = "us_east_1"
+?a|  region = "us-east-1"
+?a|
+?a|  assume_role {
+?a|    role_arn = "arn:aws:iam::${var.account_id}:role/terraform-apply"
+?a|  }
+?a|}
+"""
+
+T_REMOTE_STATE = """\
+data "terraform_remote_state" "network" {
+  backend = "s3"
+  config = {
+    bucket = "acme-terraform-state-@env@"
+    key    = "live/@env@/@region@/network/terraform.tfstate"
+    region = "@region@"
+  }
+}
+"""
+
+T_MODULE_CALL = """\
+module "@call@" {
+  source = "@source@"
+
+  name        = "${local.name}-@label@"
+  environment = var.environment
+  vpc_id      = @vpc@
+?a|  subnet_ids  = @subnets@
+  tags        = local.tags
+?b|
+?b|  # The cluster must exist before its add-ons and workloads.
+?b|  depends_on = [@after@]
+}
+"""
+
+T_REGISTRY_CALL = """\
+module "label" {
+  source  = "cloudposse/label/null"
+  version = "0.25.0"
+
+  namespace   = "acme"
+  environment = var.environment
+  name        = var.name
+  tags        = local.tags
+}
+"""
+
+T_KUBE_DATA = """\
+data "aws_eks_cluster" "this" {
+  name = module.eks.cluster_name
+}
+"""
+
+T_AUTH_DATA = """\
+data "aws_eks_cluster_auth" "this" {
+  # TODO(@team@): move to exec auth, see PLAT-1432.
+  name = module.eks.cluster_name
+}
+"""
+
+EXEC_ARGS = (
+    (
+        '"aws"',
+        '["eks", "get-token", "--cluster-name", module.eks.cluster_name, "--region", var.region, '
+        '"--output", "json"]',
+    ),
+    (
+        '"eks-tf-auth"',
+        '["exec", "--cluster-name", module.eks.cluster_name, "--region", var.region]',
+    ),
 )
-COMMON_VARIABLES = ("name", "environment", "tags", "vpc_id", "subnet_ids", "log_retention_days")
+HOST = "data.aws_eks_cluster.this.endpoint"
+CA = "base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)"
+
+T_KUBE_RESOURCES = """\
+resource "kubernetes_namespace" "this" {
+  metadata {
+    name = "@namespace@"
+    labels = {
+      "app.kubernetes.io/managed-by" = "terraform"
+    }
+  }
+}
+
+resource "helm_release" "@chart_id@" {
+  name       = "@chart@"
+  repository = "https://charts.example.com/stable"
+  chart      = "@chart@"
+  version    = @chart_version@
+  namespace  = kubernetes_namespace.this.metadata[0].name
+
+  values = [yamlencode({
+    clusterName = module.eks.cluster_name
+    serviceAccount = {
+      annotations = {
+        "eks.amazonaws.com/role-arn" = module.irsa.iam_role_arn
+      }
+    }
+  })]
+
+  set {
+    name  = "replicaCount"
+    value = "2"
+  }
+}
+"""
+
 HEADERS = (
-    "# Managed by Terraform. Changes outside Terraform are reverted on the next apply.\n",
-    "// Owner: platform team (#platform-infra). Review required for changes to this file.\n",
-    "/*\n * {title}\n *\n * Keep resource names stable: renaming forces replacement.\n */\n",
-    "# {title}\n",
+    "# Managed by Terraform. Changes made outside Terraform are reverted on the next apply.\n\n",
+    "// Owner: @team@ team. Changes to this file need a review from #@team@-infra.\n\n",
+    "/*\n * @title@\n *\n * Keep resource names stable: renaming forces a replacement.\n */\n\n",
+    "# @title@\n\n",
     "",
 )
 
 
 @dataclass
 class Ctx:
-    """What a module's generators share: its name, and resource names already used in it."""
+    """What one module's files share: its name and the resource names already used in it."""
 
     name: str
     category: str
-    root: bool
+    team: str
     used: set[tuple[str, str]] = field(default_factory=set)
-    variables: dict[str, str] = field(default_factory=dict)  # name -> block text
 
 
 @dataclass
@@ -223,7 +960,7 @@ class ModuleDir:
     rel: str  # relative to the corpus root, POSIX
     root: bool
     files: dict[str, str]
-    wired_providers: int = 0
+    wired_providers: int = 0  # provider connections whose token is the data source's
     kube: bool = False
 
 
@@ -246,7 +983,7 @@ class Corpus:
 
 
 class Gen:
-    """Deterministic generators of plausible Terraform text (one random.Random, fixed seed)."""
+    """Deterministic text generation: one random.Random with a fixed seed."""
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -257,1352 +994,915 @@ class Gen:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
-    def rname(self, ctx: Ctx, kind: str) -> str:
+    def fill(self, template: str, ctx: Ctx, **given: str) -> str:
+        """One use of a template: optional groups decided, placeholders filled."""
+        keep: dict[str, bool] = {}
+        lines: list[str] = []
+        for line in template.splitlines(keepends=True):
+            m = OPTIONAL.match(line)
+            if m:
+                group = m.group(1)
+                if group not in keep:
+                    keep[group] = given.get(f"?{group}") == "1" or (
+                        f"?{group}" not in given and self.chance(0.5)
+                    )
+                if not keep[group]:
+                    continue
+                line = line[m.end() :]
+            lines.append(line)
+        values = {k: v for k, v in given.items() if not k.startswith("?")}
+        values.setdefault("module", ctx.name)
+        values.setdefault("category", ctx.category)
+        values.setdefault("team", ctx.team)
+
+        def value(m: re.Match[str]) -> str:
+            key = m.group(1)
+            if key not in values:
+                if key in ("n", "Title"):
+                    values["n"] = self.name(ctx, template)
+                    values["Title"] = values["n"].capitalize()
+                elif key in CHOICES:
+                    values[key] = self.pick(CHOICES[key])
+                else:
+                    keys = next(k for k in JOINT if key in k)
+                    chosen = JOINT[keys][self.rng.randrange(len(JOINT[keys]))]
+                    values.update(zip(keys, chosen, strict=True))
+            return values[key]
+
+        return PLACEHOLDER.sub(value, "".join(lines))
+
+    def name(self, ctx: Ctx, template: str) -> str:
+        """A name for the template's resources that is not yet used in the module."""
+        kind = template[: template.index("@n@")]
         for name in self.rng.sample(RESOURCE_NAMES, len(RESOURCE_NAMES)):
             if (kind, name) not in ctx.used:
                 ctx.used.add((kind, name))
                 return name
-        n = 2
-        while (kind, f"this_{n}") in ctx.used:
-            n += 1
-        ctx.used.add((kind, f"this_{n}"))
-        return f"this_{n}"
+        name = f"this_{len(ctx.used)}"
+        ctx.used.add((kind, name))
+        return name
 
-    def var(self, ctx: Ctx, name: str, kind: str, default: str | None, description: str) -> str:
-        """`var.NAME`, declaring the variable in the module's variables.tf."""
-        if name not in ctx.variables:
-            items: list[Item] = [("description", q(description)), ("type", kind)]
-            if default is not None:
-                items.append(("default", default))
-            if name.endswith(("password", "secret")):
-                items.append(("sensitive", "true"))
-            ctx.variables[name] = block(f"variable {q(name)}", items)
-        return f"var.{name}"
+    def header(self, ctx: Ctx, title: str) -> str:
+        return self.pick(HEADERS).replace("@title@", title).replace("@team@", ctx.team)
 
-    def tags(self, ctx: Ctx, extra: str | None = None) -> str:
-        if extra is None or self.chance(0.5):
-            return "local.tags"
-        return f'merge(local.tags, {{ Name = "${{var.name}}-{extra}" }})'
-
-    def header(self, title: str) -> str:
-        return self.pick(HEADERS).replace("{title}", title)
-
-    def arn(self, service: str) -> str:
-        return f'"arn:aws:{service}:${{var.region}}:${{var.account_id}}:*"'
+    def resources(self, ctx: Ctx, title: str, templates: Sequence[str], count: int) -> str:
+        body = "\n".join(self.fill(self.pick(templates), ctx) for _ in range(count))
+        return self.header(ctx, title) + body
 
 
-Template = Callable[[Gen, Ctx], str]
-
-
-def t_security_group(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_security_group")
-    port = g.pick(("443", "5432", "6379", "8080", "9090", "3306"))
-    g.var(ctx, "vpc_id", "string", None, "VPC to create resources in.")
-    g.var(ctx, "allowed_cidrs", "list(string)", "[]", "CIDR blocks allowed to connect.")
-    items: list[Item] = [
-        ("name_prefix", f'"${{var.name}}-{n}-"'),
-        ("description", q(f"{n.capitalize()} traffic for {ctx.name}")),
-        ("vpc_id", "var.vpc_id"),
-        Nest(
-            block(
-                "ingress",
-                [
-                    ("description", q(f"{n} from allowed networks")),
-                    ("from_port", port),
-                    ("to_port", port),
-                    ("protocol", '"tcp"'),
-                    ("cidr_blocks", "var.allowed_cidrs"),
-                ],
-            )
-        ),
-    ]
-    if g.chance(0.5):
-        items.append(
-            Nest(
-                block(
-                    'dynamic "ingress"',
-                    [
-                        ("for_each", "var.ingress_rules"),
-                        Nest(
-                            block(
-                                "content",
-                                [
-                                    ("from_port", "ingress.value.port"),
-                                    ("to_port", "ingress.value.port"),
-                                    ("protocol", 'lookup(ingress.value, "protocol", "tcp")'),
-                                    ("security_groups", "ingress.value.security_group_ids"),
-                                ],
-                            )
-                        ),
-                    ],
-                )
-            )
-        )
-        g.var(
-            ctx,
-            "ingress_rules",
-            "list(object({\n  port               = number\n  protocol           = optional(string)"
-            "\n  security_group_ids = list(string)\n}))",
-            "[]",
-            "Extra ingress rules from other security groups.",
-        )
-    items += [
-        Nest(
-            block(
-                "egress",
-                [
-                    ("from_port", "0"),
-                    ("to_port", "0"),
-                    ("protocol", '"-1"'),
-                    ("cidr_blocks", '["0.0.0.0/0"]'),
-                ],
-            )
-        ),
-        ("tags", g.tags(ctx, n)),
-        Nest(block("lifecycle", [("create_before_destroy", "true")])),
-    ]
-    return block(f'resource "aws_security_group" {q(n)}', items)
-
-
-def t_iam_role(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_iam_role")
-    service = g.pick(("ecs-tasks", "lambda", "ec2", "events", "states", "glue"))
-    doc = block(
-        f'data "aws_iam_policy_document" "{n}_assume"',
-        [
-            Nest(
-                block(
-                    "statement",
-                    [
-                        ("effect", '"Allow"'),
-                        ("actions", '["sts:AssumeRole"]'),
-                        Nest(
-                            block(
-                                "principals",
-                                [
-                                    ("type", '"Service"'),
-                                    ("identifiers", f'["{service}.amazonaws.com"]'),
-                                ],
-                            )
-                        ),
-                    ],
-                )
-            )
-        ],
-    )
-    role = block(
-        f'resource "aws_iam_role" {q(n)}',
-        [
-            ("name", f'"${{var.name}}-{n}"'),
-            ("assume_role_policy", f"data.aws_iam_policy_document.{n}_assume.json"),
-            ("max_session_duration", g.pick(("3600", "7200", "43200"))),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-    policies = g.rng.sample(
-        (
-            "AmazonSSMManagedInstanceCore",
-            "CloudWatchAgentServerPolicy",
-            "AmazonEC2ContainerRegistryReadOnly",
-            "AWSXRayDaemonWriteAccess",
-        ),
-        2,
-    )
-    attach = block(
-        f'resource "aws_iam_role_policy_attachment" {q(n)}',
-        [
-            ("for_each", "toset(" + hcl_list([q(p) for p in policies]) + ")"),
-            ("role", f"aws_iam_role.{n}.name"),
-            ("policy_arn", '"arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.key}"'),
-        ],
-    )
-    return "\n\n".join((doc, role, attach))
-
-
-def t_iam_policy_heredoc(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_iam_policy")
-    actions = g.rng.sample(
-        (
-            '"s3:GetObject"',
-            '"s3:PutObject"',
-            '"s3:ListBucket"',
-            '"sqs:SendMessage"',
-            '"sqs:ReceiveMessage"',
-            '"kms:Decrypt"',
-            '"logs:PutLogEvents"',
-            '"ssm:GetParameter"',
-        ),
-        3,
-    )
-    g.var(ctx, "bucket_arn", "string", None, "ARN of the bucket the workload reads from.")
-    body = (
-        "  policy      = <<EOF\n"
-        "{\n"
-        '  "Version": "2012-10-17",\n'
-        '  "Statement": [\n'
-        "    {\n"
-        f'      "Sid": "{n.capitalize()}Access",\n'
-        '      "Effect": "Allow",\n'
-        f'      "Action": [{", ".join(actions)}],\n'
-        '      "Resource": ["${var.bucket_arn}", "${var.bucket_arn}/*"]\n'
-        "    }\n"
-        "  ]\n"
-        "}\n"
-        "EOF"
-    )
-    return block(
-        f'resource "aws_iam_policy" {q(n)}',
-        [
-            ("name", f'"${{var.name}}-{n}"'),
-            ("description", q(f"Least-privilege access for the {n} workload")),
-            Raw(body),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-
-
-def t_s3_bucket(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_s3_bucket")
-    bucket = block(
-        f'resource "aws_s3_bucket" {q(n)}',
-        [
-            ("bucket", f'"${{var.name}}-{n}-${{data.aws_caller_identity.current.account_id}}"'),
-            ("force_destroy", "var.environment != \"prod\""),
-            ("tags", g.tags(ctx, n)),
-        ],
-    )
-    versioning = block(
-        f'resource "aws_s3_bucket_versioning" {q(n)}',
-        [
-            ("bucket", f"aws_s3_bucket.{n}.id"),
-            Nest(block("versioning_configuration", [("status", '"Enabled"')])),
-        ],
-    )
-    sse = block(
-        f'resource "aws_s3_bucket_server_side_encryption_configuration" {q(n)}',
-        [
-            ("bucket", f"aws_s3_bucket.{n}.id"),
-            Nest(
-                block(
-                    "rule",
-                    [
-                        Nest(
-                            block(
-                                "apply_server_side_encryption_by_default",
-                                [
-                                    ("sse_algorithm", '"aws:kms"'),
-                                    ("kms_master_key_id", "var.kms_key_arn"),
-                                ],
-                            )
-                        ),
-                        ("bucket_key_enabled", "true"),
-                    ],
-                )
-            ),
-        ],
-    )
-    g.var(ctx, "kms_key_arn", "string", "null", "KMS key for encryption at rest.")
-    parts = [bucket, versioning, sse]
-    if g.chance(0.6):
-        parts.append(
-            block(
-                f'resource "aws_s3_bucket_public_access_block" {q(n)}',
-                [
-                    ("bucket", f"aws_s3_bucket.{n}.id"),
-                    ("block_public_acls", "true"),
-                    ("block_public_policy", "true"),
-                    ("ignore_public_acls", "true"),
-                    ("restrict_public_buckets", "true"),
-                ],
-            )
-        )
-    return "\n\n".join(parts)
-
-
-def t_log_group(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_cloudwatch_log_group")
-    g.var(ctx, "log_retention_days", "number", g.pick(("14", "30", "90", "365")), "Log retention.")
-    items: list[Item] = [
-        ("name", f'"/{ctx.category}/${{var.name}}/{n}"'),
-        ("retention_in_days", "var.log_retention_days"),
-        ("kms_key_id", "var.kms_key_arn"),
-        ("tags", g.tags(ctx)),
-    ]
-    if g.chance(0.4):
-        items.insert(0, ("count", "var.create_log_group ? 1 : 0"))
-        g.var(ctx, "create_log_group", "bool", "true", "Create the CloudWatch log group.")
-    g.var(ctx, "kms_key_arn", "string", "null", "KMS key for encryption at rest.")
-    return block(f'resource "aws_cloudwatch_log_group" {q(n)}', items)
-
-
-def t_alarm(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_cloudwatch_metric_alarm")
-    metric, namespace, dim = g.pick(
-        (
-            "CPUUtilization|AWS/ECS|ServiceName",
-            "FreeStorageSpace|AWS/RDS|DBInstanceIdentifier",
-            "ApproximateAgeOfOldestMessage|AWS/SQS|QueueName",
-            "5XXError|AWS/ApiGateway|ApiName",
-            "Errors|AWS/Lambda|FunctionName",
-        )
-    ).split("|")
-    g.var(ctx, "alarm_topic_arns", "list(string)", "[]", "SNS topics notified by alarms.")
-    return block(
-        f'resource "aws_cloudwatch_metric_alarm" {q(n)}',
-        [
-            ("alarm_name", f'"${{var.name}}-{n}-{metric.lower()}"'),
-            ("alarm_description", q(f"{metric} breached for {ctx.name}")),
-            ("comparison_operator", '"GreaterThanOrEqualToThreshold"'),
-            ("evaluation_periods", g.pick(("2", "3", "5"))),
-            ("metric_name", q(metric)),
-            ("namespace", q(namespace)),
-            ("period", g.pick(("60", "300"))),
-            ("statistic", g.pick(('"Average"', '"Maximum"', '"Sum"'))),
-            ("threshold", g.pick(("80", "90", "1", "300"))),
-            ("treat_missing_data", '"notBreaching"'),
-            ("alarm_actions", "var.alarm_topic_arns"),
-            ("ok_actions", "var.alarm_topic_arns"),
-            ("dimensions", hcl_object([(dim, "var.name")])),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-
-
-def t_kms(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_kms_key")
-    key = block(
-        f'resource "aws_kms_key" {q(n)}',
-        [
-            ("description", q(f"{ctx.name} {n} encryption key")),
-            ("deletion_window_in_days", g.pick(("7", "14", "30"))),
-            ("enable_key_rotation", "true"),
-            ("policy", f"data.aws_iam_policy_document.{n}_key.json"),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-    alias = block(
-        f'resource "aws_kms_alias" {q(n)}',
-        [
-            ("name", f'"alias/${{var.name}}-{n}"'),
-            ("target_key_id", f"aws_kms_key.{n}.key_id"),
-        ],
-    )
-    doc = block(
-        f'data "aws_iam_policy_document" "{n}_key"',
-        [
-            Raw("  # Root of the account keeps full control; IAM policies grant the rest."),
-            Nest(
-                block(
-                    "statement",
-                    [
-                        ("sid", '"EnableRootAccess"'),
-                        ("actions", '["kms:*"]'),
-                        ("resources", '["*"]'),
-                        Nest(
-                            block(
-                                "principals",
-                                [
-                                    ("type", '"AWS"'),
-                                    (
-                                        "identifiers",
-                                        '["arn:aws:iam::${data.aws_caller_identity.current'
-                                        '.account_id}:root"]',
-                                    ),
-                                ],
-                            )
-                        ),
-                    ],
-                )
-            ),
-        ],
-    )
-    return "\n\n".join((key, alias, doc))
-
-
-def t_route53(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_route53_record")
-    g.var(ctx, "zone_id", "string", None, "Route 53 hosted zone.")
-    g.var(ctx, "create_dns_record", "bool", "true", "Create the DNS record.")
-    return block(
-        f'resource "aws_route53_record" {q(n)}',
-        [
-            ("count", "var.create_dns_record ? 1 : 0"),
-            ("zone_id", "var.zone_id"),
-            ("name", f'"{n}.${{var.domain_name}}"'),
-            ("type", '"A"'),
-            Nest(
-                block(
-                    "alias",
-                    [
-                        ("name", "var.target_dns_name"),
-                        ("zone_id", "var.target_zone_id"),
-                        ("evaluate_target_health", "true"),
-                    ],
-                )
-            ),
-        ],
-    )
-
-
-def t_sqs(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_sqs_queue")
-    dlq = block(
-        f'resource "aws_sqs_queue" "{n}_dlq"',
-        [
-            ("name", f'"${{var.name}}-{n}-dlq"'),
-            ("message_retention_seconds", "1209600"),
-            ("sqs_managed_sse_enabled", "true"),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-    queue = block(
-        f'resource "aws_sqs_queue" {q(n)}',
-        [
-            ("name", f'"${{var.name}}-{n}"'),
-            ("visibility_timeout_seconds", g.pick(("30", "60", "300", "900"))),
-            ("receive_wait_time_seconds", "20"),
-            (
-                "redrive_policy",
-                "jsonencode({\n"
-                f"  deadLetterTargetArn = aws_sqs_queue.{n}_dlq.arn\n"
-                f"  maxReceiveCount     = {g.pick(('3', '5', '10'))}\n"
-                "})",
-            ),
-            ("tags", g.tags(ctx, n)),
-        ],
-    )
-    return f"{dlq}\n\n{queue}"
-
-
-def t_sns(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_sns_topic")
-    g.var(ctx, "alert_emails", "list(string)", "[]", "Addresses subscribed to alerts.")
-    topic = block(
-        f'resource "aws_sns_topic" {q(n)}',
-        [
-            ("name", f'"${{var.name}}-{n}"'),
-            ("kms_master_key_id", '"alias/aws/sns"'),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-    sub = block(
-        f'resource "aws_sns_topic_subscription" {q(n)}',
-        [
-            ("for_each", "toset(var.alert_emails)"),
-            ("topic_arn", f"aws_sns_topic.{n}.arn"),
-            ("protocol", '"email"'),
-            ("endpoint", "each.value"),
-        ],
-    )
-    return f"{topic}\n\n{sub}"
-
-
-def t_lambda(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_lambda_function")
-    runtime = g.pick(('"python3.12"', '"nodejs20.x"', '"provided.al2023"', '"java21"'))
-    g.var(ctx, "subnet_ids", "list(string)", "[]", "Subnets for VPC-attached functions.")
-    archive = block(
-        f'data "archive_file" {q(n)}',
-        [
-            ("type", '"zip"'),
-            ("source_dir", f'"${{path.module}}/functions/{n}"'),
-            ("output_path", f'"${{path.module}}/.build/{n}.zip"'),
-        ],
-    )
-    function = block(
-        f'resource "aws_lambda_function" {q(n)}',
-        [
-            ("function_name", f'"${{var.name}}-{n}"'),
-            ("role", "var.lambda_role_arn"),
-            ("handler", '"main.handler"'),
-            ("runtime", runtime),
-            ("filename", f"data.archive_file.{n}.output_path"),
-            ("source_code_hash", f"data.archive_file.{n}.output_base64sha256"),
-            ("timeout", g.pick(("10", "30", "60", "300"))),
-            ("memory_size", g.pick(("128", "256", "512", "1024"))),
-            Nest(
-                block(
-                    "environment",
-                    [
-                        (
-                            "variables",
-                            hcl_object(
-                                [
-                                    ("LOG_LEVEL", 'var.environment == "prod" ? "INFO" : "DEBUG"'),
-                                    ("TABLE_NAME", "var.table_name"),
-                                    ("POWERTOOLS_SERVICE_NAME", q(n)),
-                                ]
-                            ),
-                        )
-                    ],
-                )
-            ),
-            Nest(
-                block(
-                    'dynamic "vpc_config"',
-                    [
-                        ("for_each", "length(var.subnet_ids) > 0 ? [1] : []"),
-                        Nest(
-                            block(
-                                "content",
-                                [
-                                    ("subnet_ids", "var.subnet_ids"),
-                                    ("security_group_ids", "var.security_group_ids"),
-                                ],
-                            )
-                        ),
-                    ],
-                )
-            ),
-            Nest(block("tracing_config", [("mode", '"Active"')])),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-    return f"{archive}\n\n{function}"
-
-
-def t_dynamodb(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_dynamodb_table")
-    return block(
-        f'resource "aws_dynamodb_table" {q(n)}',
-        [
-            ("name", f'"${{var.name}}-{n}"'),
-            ("billing_mode", '"PAY_PER_REQUEST"'),
-            ("hash_key", '"pk"'),
-            ("range_key", '"sk"'),
-            Nest(block("attribute", [("name", '"pk"'), ("type", '"S"')])),
-            Nest(block("attribute", [("name", '"sk"'), ("type", '"S"')])),
-            Nest(block("attribute", [("name", '"gsi1pk"'), ("type", '"S"')])),
-            Nest(
-                block(
-                    "global_secondary_index",
-                    [
-                        ("name", '"gsi1"'),
-                        ("hash_key", '"gsi1pk"'),
-                        ("range_key", '"sk"'),
-                        ("projection_type", '"ALL"'),
-                    ],
-                )
-            ),
-            Nest(block("ttl", [("attribute_name", '"expires_at"'), ("enabled", "true")])),
-            Nest(block("point_in_time_recovery", [("enabled", 'var.environment == "prod"')])),
-            ("tags", g.tags(ctx, n)),
-        ],
-    )
-
-
-def t_ecs_task(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_ecs_task_definition")
-    port = g.pick(("8080", "3000", "9000", "8443"))
-    g.var(ctx, "image", "string", None, "Container image, without the tag.")
-    g.var(ctx, "image_tag", "string", '"latest"', "Container image tag.")
-    g.var(ctx, "app_env", "map(string)", "{}", "Environment variables for the container.")
-    definitions = (
-        "jsonencode([\n"
-        "  {\n"
-        f'    name         = "{n}"\n'
-        '    image        = "${var.image}:${var.image_tag}"\n'
-        "    essential    = true\n"
-        f'    portMappings = [{{ containerPort = {port}, protocol = "tcp" }}]\n'
-        "    environment  = [for k, v in var.app_env : { name = k, value = v }]\n"
-        "    logConfiguration = {\n"
-        '      logDriver = "awslogs"\n'
-        "      options = {\n"
-        '        "awslogs-group"         = "/ecs/${var.name}"\n'
-        '        "awslogs-region"        = var.region\n'
-        f'        "awslogs-stream-prefix" = "{n}"\n'
-        "      }\n"
-        "    }\n"
-        "  }\n"
-        "])"
-    )
-    return block(
-        f'resource "aws_ecs_task_definition" {q(n)}',
-        [
-            ("family", f'"${{var.name}}-{n}"'),
-            ("requires_compatibilities", '["FARGATE"]'),
-            ("network_mode", '"awsvpc"'),
-            ("cpu", g.pick(("256", "512", "1024"))),
-            ("memory", g.pick(("512", "1024", "2048"))),
-            ("execution_role_arn", "var.execution_role_arn"),
-            ("task_role_arn", "var.task_role_arn"),
-            ("container_definitions", definitions),
-            Nest(
-                block(
-                    "runtime_platform",
-                    [
-                        ("operating_system_family", '"LINUX"'),
-                        ("cpu_architecture", g.pick(('"X86_64"', '"ARM64"'))),
-                    ],
-                )
-            ),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-
-
-def t_ssm(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_ssm_parameter")
-    g.var(ctx, "parameters", "map(string)", "{}", "SSM parameters to publish, by name.")
-    return block(
-        f'resource "aws_ssm_parameter" {q(n)}',
-        [
-            ("for_each", "var.parameters"),
-            ("name", f'"/${{var.environment}}/${{var.name}}/{n}/${{each.key}}"'),
-            ("type", g.pick(('"String"', '"SecureString"'))),
-            ("value", "each.value"),
-            ("tier", '"Standard"'),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-
-
-def t_local_exec(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "null_resource")
-    script = g.pick(
-        (
-            "aws s3 sync ${path.module}/assets s3://${var.name}-assets/ --delete",
-            "aws ecr get-login-password | docker login --username AWS --password-stdin "
-            "${var.registry}",
-            "python3 ${path.module}/scripts/seed.py --table ${var.table_name}",
-            "aws lambda invoke --function-name ${var.name}-migrate /dev/null",
-        )
-    )
-    command = (
-        "<<-EOT\n"
-        "  set -euo pipefail\n"
-        '  echo "running in $${PWD}"\n'
-        f"  {script}\n"
-        "EOT"
-    )
-    return block(
-        f'resource "null_resource" {q(n)}',
-        [
-            Raw("  # Runs on the machine that applies; needs the AWS CLI and credentials."),
-            ("triggers", hcl_object([("checksum", 'sha256(jsonencode(var.tags))')])),
-            Nest(
-                block(
-                    'provisioner "local-exec"',
-                    [
-                        ("interpreter", '["/bin/bash", "-c"]'),
-                        ("command", command),
-                        ("environment", hcl_object([("AWS_REGION", "var.region")])),
-                    ],
-                )
-            ),
-        ],
-    )
-
-
-def t_terraform_data(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "terraform_data")
-    return block(
-        f'resource "terraform_data" {q(n)}',
-        [
-            ("triggers_replace", "[var.name, var.environment]"),
-            ("input", hcl_object([("revision", "var.revision"), ("owner", q("platform"))])),
-        ],
-    )
-
-
-def t_launch_template(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_launch_template")
-    user_data = (
-        "base64encode(<<-EOF\n"
-        "  #!/bin/bash\n"
-        "  set -eux\n"
-        "  dnf install -y amazon-cloudwatch-agent\n"
-        '  echo "ENVIRONMENT=${var.environment}" >> /etc/environment\n'
-        "  systemctl enable --now amazon-cloudwatch-agent\n"
-        "EOF\n"
-        ")"
-    )
-    return block(
-        f'resource "aws_launch_template" {q(n)}',
-        [
-            ("name_prefix", f'"${{var.name}}-{n}-"'),
-            ("image_id", "data.aws_ami.al2023.id"),
-            ("instance_type", g.pick(('"t3.medium"', '"m6i.large"', '"c7g.xlarge"'))),
-            ("user_data", user_data),
-            Nest(
-                block(
-                    "block_device_mappings",
-                    [
-                        ("device_name", '"/dev/xvda"'),
-                        Nest(
-                            block(
-                                "ebs",
-                                [
-                                    ("volume_size", g.pick(("20", "50", "100"))),
-                                    ("volume_type", '"gp3"'),
-                                    ("encrypted", "true"),
-                                ],
-                            )
-                        ),
-                    ],
-                )
-            ),
-            Nest(
-                block(
-                    "metadata_options",
-                    [("http_tokens", '"required"'), ("http_put_response_hop_limit", "2")],
-                )
-            ),
-            Nest(
-                block(
-                    "tag_specifications",
-                    [("resource_type", '"instance"'), ("tags", g.tags(ctx, n))],
-                )
-            ),
-        ],
-    )
-
-
-def t_acm(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_acm_certificate")
-    cert = block(
-        f'resource "aws_acm_certificate" {q(n)}',
-        [
-            ("domain_name", "var.domain_name"),
-            ("subject_alternative_names", '["*.${var.domain_name}"]'),
-            ("validation_method", '"DNS"'),
-            ("tags", g.tags(ctx)),
-            Nest(block("lifecycle", [("create_before_destroy", "true")])),
-        ],
-    )
-    validation = block(
-        f'resource "aws_route53_record" "{n}_validation"',
-        [
-            (
-                "for_each",
-                "{\n"
-                f"  for dvo in aws_acm_certificate.{n}.domain_validation_options : "
-                "dvo.domain_name => {\n"
-                "    name   = dvo.resource_record_name\n"
-                "    record = dvo.resource_record_value\n"
-                "    type   = dvo.resource_record_type\n"
-                "  }\n"
-                "}",
-            ),
-            ("zone_id", "var.zone_id"),
-            ("name", "each.value.name"),
-            ("type", "each.value.type"),
-            ("records", "[each.value.record]"),
-            ("ttl", "60"),
-            ("allow_overwrite", "true"),
-        ],
-    )
-    return f"{cert}\n\n{validation}"
-
-
-def t_eventbridge(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_cloudwatch_event_rule")
-    rule = block(
-        f'resource "aws_cloudwatch_event_rule" {q(n)}',
-        [
-            ("name", f'"${{var.name}}-{n}"'),
-            ("description", q(f"Schedules the {n} job")),
-            ("schedule_expression", g.pick(('"rate(5 minutes)"', '"cron(0 3 * * ? *)"'))),
-            ("state", 'var.enabled ? "ENABLED" : "DISABLED"'),
-        ],
-    )
-    target = block(
-        f'resource "aws_cloudwatch_event_target" {q(n)}',
-        [
-            ("rule", f"aws_cloudwatch_event_rule.{n}.name"),
-            ("arn", "var.target_arn"),
-            ("input", f'jsonencode({{ job = "{n}", dry_run = false }})'),
-        ],
-    )
-    g.var(ctx, "enabled", "bool", "true", "Whether scheduled jobs run.")
-    return f"{rule}\n\n{target}"
-
-
-def t_secret(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_secretsmanager_secret")
-    password = block(
-        f'resource "random_password" {q(n)}',
-        [("length", "32"), ("special", "true"), ("override_special", q("!#$%&*()-_=+[]{}<>:?"))],
-    )
-    secret = block(
-        f'resource "aws_secretsmanager_secret" {q(n)}',
-        [
-            ("name_prefix", f'"${{var.environment}}/${{var.name}}/{n}-"'),
-            ("recovery_window_in_days", 'var.environment == "prod" ? 30 : 0'),
-            ("kms_key_id", "var.kms_key_arn"),
-            ("tags", g.tags(ctx)),
-        ],
-    )
-    version = block(
-        f'resource "aws_secretsmanager_secret_version" {q(n)}',
-        [
-            ("secret_id", f"aws_secretsmanager_secret.{n}.id"),
-            (
-                "secret_string",
-                "jsonencode({\n"
-                f'  username = "{n}"\n'
-                f"  password = random_password.{n}.result\n"
-                "})",
-            ),
-        ],
-    )
-    g.var(ctx, "kms_key_arn", "string", "null", "KMS key for encryption at rest.")
-    return "\n\n".join((password, secret, version))
-
-
-def t_autoscaling(g: Gen, ctx: Ctx) -> str:
-    n = g.rname(ctx, "aws_appautoscaling_target")
-    target = block(
-        f'resource "aws_appautoscaling_target" {q(n)}',
-        [
-            ("max_capacity", g.pick(("4", "10", "20"))),
-            ("min_capacity", g.pick(("1", "2"))),
-            ("resource_id", '"service/${var.cluster_name}/${var.name}"'),
-            ("scalable_dimension", '"ecs:service:DesiredCount"'),
-            ("service_namespace", '"ecs"'),
-        ],
-    )
-    policy = block(
-        f'resource "aws_appautoscaling_policy" {q(n)}',
-        [
-            ("name", f'"${{var.name}}-{n}-cpu"'),
-            ("policy_type", '"TargetTrackingScaling"'),
-            ("resource_id", f"aws_appautoscaling_target.{n}.resource_id"),
-            ("scalable_dimension", f"aws_appautoscaling_target.{n}.scalable_dimension"),
-            ("service_namespace", f"aws_appautoscaling_target.{n}.service_namespace"),
-            Nest(
-                block(
-                    "target_tracking_scaling_policy_configuration",
-                    [
-                        ("target_value", g.pick(("50", "60", "70"))),
-                        Nest(
-                            block(
-                                "predefined_metric_specification",
-                                [("predefined_metric_type", '"ECSServiceAverageCPUUtilization"')],
-                            )
-                        ),
-                    ],
-                )
-            ),
-        ],
-    )
-    return f"{target}\n\n{policy}"
-
-
-TEMPLATES: dict[str, tuple[Template, ...]] = {
-    "iam.tf": (t_iam_role, t_iam_policy_heredoc),
-    "security_groups.tf": (t_security_group,),
-    "kms.tf": (t_kms,),
-    "logging.tf": (t_log_group,),
-    "alarms.tf": (t_alarm,),
-    "monitoring.tf": (t_alarm, t_log_group),
-    "dns.tf": (t_route53, t_acm),
-    "storage.tf": (t_s3_bucket, t_dynamodb),
-    "queues.tf": (t_sqs, t_sns),
-    "lambda.tf": (t_lambda,),
-    "ssm.tf": (t_ssm,),
-    "notifications.tf": (t_sns, t_eventbridge),
-    "compute.tf": (t_launch_template, t_ecs_task),
-    "certificates.tf": (t_acm,),
-    "scaling.tf": (t_autoscaling,),
-    "events.tf": (t_eventbridge,),
-    "secrets.tf": (t_secret,),
+DESCRIPTIONS = {
+    "name": "Name prefix for every resource in this module.",
+    "environment": "Deployment environment: dev, staging or prod.",
+    "tags": "Tags added to every resource.",
+    "region": "AWS region to deploy to.",
+    "account_id": "AWS account the resources live in.",
 }
-MAIN_TEMPLATES: tuple[Template, ...] = (
-    t_security_group,
-    t_s3_bucket,
-    t_dynamodb,
-    t_ecs_task,
-    t_lambda,
-    t_sqs,
-    t_launch_template,
-    t_iam_role,
-    t_terraform_data,
-)
+ACRONYMS = {"arn": "ARN", "arns": "ARNs", "id": "ID", "ids": "IDs", "kms": "KMS", "vpc": "VPC"}
 
 
-def resources_file(g: Gen, ctx: Ctx, file: str, templates: Sequence[Template], n: int) -> str:
-    title = f"{file.removesuffix('.tf').replace('_', ' ').capitalize()} for {ctx.name}"
-    return join_blocks(g.header(title), [g.pick(templates)(g, ctx) for _ in range(n)])
-
-
-def join_blocks(header: str, parts: Sequence[str]) -> str:
-    return header + "\n\n".join(parts) + "\n"
-
-
-def versions_file(g: Gen, with_providers: bool, kube: bool) -> str:
-    tf = g.pick(('">= 1.5.0"', '">= 1.6, < 2.0"', '"~> 1.9"', '">= 1.3"'))
-    if not with_providers:
-        return block("terraform", [("required_version", tf)]) + "\n"
-    providers: list[tuple[str, str]] = [
-        (
-            "aws",
-            hcl_object(
-                [
-                    ("source", '"hashicorp/aws"'),
-                    ("version", g.pick(('">= 5.40"', '"~> 5.0"', '">= 5.60, < 7.0"'))),
-                ]
-            ),
-        )
+def variable_block(name: str, g: Gen) -> str:
+    """A declaration for `var.NAME`, its type and default guessed from the name."""
+    special = {
+        "ingress_rules": (
+            "list(object({\n"
+            "    port               = number\n"
+            "    protocol           = optional(string)\n"
+            "    security_group_ids = list(string)\n"
+            "  }))",
+            "[]",
+        ),
+        "features": (
+            "map(object({\n    enabled = bool\n    config  = optional(map(string), {})\n  }))",
+            "{}",
+        ),
+        "region": ("string", '"us-east-1"'),
+        "image_tag": ("string", '"latest"'),
+        "kms_key_arn": ("string", "null"),
+        "vpc_cidr": ("string", '"10.0.0.0/16"'),
+        "revision": ("number", "1"),
+    }
+    if name in special:
+        kind, default = special[name]
+    elif name in ("tags", "app_env", "parameters"):
+        kind, default = "map(string)", "{}"
+    elif name.endswith(("_ids", "_arns", "_cidrs", "_emails")):
+        kind, default = "list(string)", "[]"
+    elif name.startswith(("create_", "enable_")) or name == "enabled":
+        kind, default = "bool", "true"
+    elif name.endswith("_days"):
+        kind, default = "number", g.pick(("14", "30", "90", "365"))
+    else:
+        kind, default = "string", ""
+    words = [ACRONYMS.get(w, w) for w in name.split("_")]
+    description = DESCRIPTIONS.get(name) or " ".join([words[0].capitalize(), *words[1:]]) + "."
+    lines = [
+        f'variable "{name}" {{',
+        f'  description = "{description}"',
+        f"  type        = {kind}",
     ]
-    if g.chance(0.4):
-        providers.append(
-            ("random", hcl_object([("source", '"hashicorp/random"'), ("version", '"~> 3.6"')]))
-        )
-    if kube:
-        providers += [
-            (
-                "kubernetes",
-                hcl_object([("source", '"hashicorp/kubernetes"'), ("version", '"~> 2.31"')]),
-            ),
-            ("helm", hcl_object([("source", '"hashicorp/helm"'), ("version", '">= 2.14"')])),
+    if default:
+        lines.append(f"  default     = {default}")
+    if name == "name":
+        lines += [
+            "",
+            "  validation {",
+            '    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))',
+            '    error_message = "Use lower-case letters, digits and dashes (2 to 31)."',
+            "  }",
         ]
-    return (
-        block(
-            "terraform",
-            [("required_version", tf), Nest(block("required_providers", providers))],
-        )
-        + "\n"
-    )
+    elif name == "environment":
+        lines += [
+            "",
+            "  validation {",
+            '    condition     = contains(["dev", "staging", "prod"], var.environment)',
+            '    error_message = "The environment must be dev, staging or prod."',
+            "  }",
+        ]
+    return "\n".join([*lines, "}"]) + "\n"
 
 
-def variables_file(g: Gen, ctx: Ctx) -> str:
-    common = [
-        block(
-            'variable "name"',
-            [
-                ("description", q("Name prefix for every resource in this module.")),
-                ("type", "string"),
-                Nest(
-                    block(
-                        "validation",
-                        [
-                            ("condition", 'can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))'),
-                            (
-                                "error_message",
-                                q("The name must be lower-case letters, digits and dashes."),
-                            ),
-                        ],
-                    )
-                ),
-            ],
-        ),
-        block(
-            'variable "environment"',
-            [
-                ("description", q("Deployment environment.")),
-                ("type", "string"),
-                Nest(
-                    block(
-                        "validation",
-                        [
-                            ("condition", 'contains(["dev", "staging", "prod"], var.environment)'),
-                            ("error_message", q("Use dev, staging or prod.")),
-                        ],
-                    )
-                ),
-            ],
-        ),
-        block(
-            'variable "tags"',
-            [
-                ("description", q("Tags added to every resource.")),
-                ("type", "map(string)"),
-                ("default", "{}"),
-            ],
-        ),
-        block('variable "region"', [("type", "string"), ("default", '"us-east-1"')]),
-        block('variable "account_id"', [("type", "string")]),
+def variables_file(g: Gen, files: Mapping[str, str]) -> str:
+    names = sorted({m.group(1) for text in files.values() for m in VAR_REF.finditer(text)})
+    first = [n for n in ("name", "environment", "tags") if n in names]
+    return "\n".join(variable_block(n, g) for n in first + [n for n in names if n not in first])
+
+
+def outputs_file(g: Gen, files: Mapping[str, str]) -> str:
+    found = [
+        (m.group(1), m.group(2), m.group(3)) for t in files.values() for m in RESOURCE.finditer(t)
     ]
-    common_names = ("name", "environment", "tags", "region", "account_id")
-    declared = [v for k, v in sorted(ctx.variables.items()) if k not in common_names]
-    return join_blocks("", common + declared)
-
-
-def outputs_file(g: Gen, ctx: Ctx) -> str:
-    outputs: list[str] = []
-    for kind, name in sorted(ctx.used)[: g.rng.randint(2, 6)]:
+    chosen = sorted(g.rng.sample(found, min(len(found), g.rng.randint(2, 6))))
+    blocks: list[str] = []
+    for kind, name, body in chosen:
         attr = "arn" if kind.startswith("aws_") and kind != "aws_route53_record" else "id"
         value = f"{kind}.{name}.{attr}"
-        if kind in ("aws_ssm_parameter", "aws_iam_role_policy_attachment"):
+        if "for_each" in body:
             value = f"{{ for k, v in {kind}.{name} : k => v.{attr} }}"
-        elif kind in ("aws_route53_record", "aws_cloudwatch_log_group") and g.chance(0.5):
+        elif "count " in body:
             value = f"try({kind}.{name}[0].{attr}, null)"
         short = kind.removeprefix("aws_")
-        items: list[Item] = [
-            ("description", q(f"The {attr.upper()} of the {name} {short}.")),
-            ("value", value),
-        ]
-        outputs.append(block(f'output "{name}_{short}_{attr}"', items))
-    if not outputs:
-        outputs.append(block('output "name"', [("value", "var.name")]))
-    return join_blocks("", outputs)
-
-
-def locals_file(g: Gen, ctx: Ctx) -> str:
-    items: list[Item] = [
-        ("name", '"${var.environment}-${var.name}"'),
-        (
-            "tags",
-            "merge(var.tags, {\n"
-            f'  Module      = "{ctx.category}/{ctx.name}"\n'
-            "  Environment = var.environment\n"
-            '  ManagedBy   = "terraform"\n'
-            "})",
-        ),
-        ("is_prod", 'var.environment == "prod"'),
-    ]
-    if g.chance(0.5):
-        items.append(("azs", "slice(data.aws_availability_zones.available.names, 0, 3)"))
-        items.append(("private_cidrs", '[for i, az in local.azs : cidrsubnet("10.0.0.0/16", 4, i)]'))
-    if g.chance(0.5):
-        items.append(Raw("\n  # Only the features switched on for this environment."))
-        items.append(("enabled_features", "{ for k, v in var.features : k => v if v.enabled }"))
-        g.var(
-            ctx,
-            "features",
-            "map(object({\n  enabled = bool\n  config  = optional(map(string), {})\n}))",
-            "{}",
-            "Optional features, by name.",
+        blocks.append(
+            f'output "{name}_{short}_{attr}" {{\n'
+            f'  description = "The {attr.upper()} of the {name} {short.replace("_", " ")}."\n'
+            f"  value       = {value}\n"
+            "}\n"
         )
-    return block("locals", items) + "\n"
+    return "\n".join(blocks) or 'output "name" {\n  value = var.name\n}\n'
 
 
-def data_file(g: Gen) -> str:
-    parts = [
-        'data "aws_caller_identity" "current" {}',
-        'data "aws_partition" "current" {}',
-        'data "aws_region" "current" {}',
-        block('data "aws_availability_zones" "available"', [("state", '"available"')]),
-    ]
-    if g.chance(0.5):
-        parts.append(
-            block(
-                'data "aws_ami" "al2023"',
-                [
-                    ("most_recent", "true"),
-                    ("owners", '["amazon"]'),
-                    Nest(
-                        block(
-                            "filter",
-                            [("name", '"name"'), ("values", '["al2023-ami-2023.*-x86_64"]')],
-                        )
-                    ),
-                ],
-            )
-        )
-    return join_blocks("", parts)
+def child_module(g: Gen, category: str, name: str, siblings: Sequence[str]) -> ModuleDir:
+    ctx = Ctx(name=name, category=category, team=g.pick(CHOICES["team"]))
+    files: dict[str, str] = {}
+    main = [g.fill(g.pick(MAIN_TEMPLATES), ctx) for _ in range(g.rng.randint(1, 3))]
+    if g.chance(0.15):
+        sibling = g.pick([s for s in siblings if s != name])
+        main.append(module_call(g, ctx, sibling, f"../{sibling}", "var.vpc_id"))
+    if g.chance(0.12):
+        main.append(g.fill(T_LOCAL_EXEC, ctx))
+    if g.chance(0.3):  # no locals.tf: the locals open main.tf
+        main.insert(0, g.fill(T_LOCALS, ctx))
+    else:
+        files["locals.tf"] = g.fill(T_LOCALS, ctx)
+    files["main.tf"] = g.header(ctx, f"{category}/{name}") + "\n".join(main)
+    for file in g.rng.sample(CHILD_EXTRA_FILES, g.rng.randint(4, 6)):
+        title = f"{file.removesuffix('.tf').replace('_', ' ').capitalize()} for {name}"
+        files[file] = g.resources(ctx, title, FILE_TEMPLATES[file], 2 if g.chance(0.35) else 1)
+    files["data.tf"] = data_file(g, ctx, files)
+    if g.chance(0.8):
+        if g.chance(0.75):
+            kube = "1" if category == "eks" else "0"
+            files["versions.tf"] = g.fill(T_VERSIONS_PINNED, ctx, **{"?k": kube})
+        else:
+            files["versions.tf"] = g.fill(T_VERSIONS_BARE, ctx)
+    files["outputs.tf"] = outputs_file(g, files)
+    files["variables.tf"] = variables_file(g, files)
+    return ModuleDir(f"modules/{category}/{name}", root=False, files=files)
+
+
+def data_file(g: Gen, ctx: Ctx, files: Mapping[str, str]) -> str:
+    """The account, partition and region data sources, and the AMI where it is used."""
+    ami = any("data.aws_ami.al2023" in text for text in files.values())
+    return g.fill(T_DATA, ctx, **{"?a": "1" if ami else "0"})
 
 
 def module_call(
-    g: Gen, name: str, source: str, ctx: Ctx, extra: Sequence[tuple[str, str]] = ()
+    g: Gen, ctx: Ctx, name: str, source: str, vpc: str, after: str | None = None
 ) -> str:
-    items: list[Item] = [("source", q(source))]
-    if not source.startswith("."):
-        items.append(("version", g.pick(('"~> 5.0"', '"~> 20.8"', '">= 4.1"'))))
-    items.append(Raw(""))
-    items += [("name", f'"${{local.name}}-{name}"'), ("environment", "var.environment")]
-    items += list(extra)
-    items.append(("tags", "local.tags"))
-    if g.chance(0.2):
-        items.append(Raw("\n  # Created after the network so the endpoints resolve."))
-        items.append(("depends_on", "[module.network]" if name != "network" else "[]"))
-    return block(f"module {q(name.replace('-', '_'))}", items)
+    call = name
+    for suffix in VARIANTS[1:]:
+        call = call.removesuffix(suffix)
+    call = {"eks-cluster": "eks", "irsa-role": "irsa"}.get(call, call).replace("-", "_")
+    subnets = "data.terraform_remote_state.network.outputs.private_subnet_ids"
+    return g.fill(
+        T_MODULE_CALL,
+        ctx,
+        call=call,
+        source=source,
+        label=call.replace("_", "-"),
+        vpc=vpc,
+        subnets=subnets if vpc.startswith("data.") else "var.subnet_ids",
+        after=after or "",
+        **{"?b": "1" if after and call not in after and g.chance(0.5) else "0"},
+    )
 
 
-def child_module(g: Gen, rel: str, category: str, name: str, siblings: Sequence[str]) -> ModuleDir:
-    ctx = Ctx(name=name, category=category, root=False)
-    files: dict[str, str] = {}
-    extras = g.rng.sample(EXTRA_FILES, g.rng.randint(4, 7))
-    main = [g.pick(MAIN_TEMPLATES)(g, ctx) for _ in range(g.rng.randint(2, 4))]
-    if g.chance(0.15):
-        sibling = g.pick([s for s in siblings if s != name])
-        main.append(
-            module_call(
-                g, sibling, f"../{sibling}", ctx, [("kms_key_arn", "var.kms_key_arn")]
-            )
-        )
-    if g.chance(0.12):
-        main.append(t_local_exec(g, ctx))
-    files["main.tf"] = join_blocks(g.header(f"{category}/{name}"), main)
-    for file in extras:
-        files[file] = resources_file(g, ctx, file, TEMPLATES[file], g.rng.randint(1, 2))
-    if g.chance(0.7):
-        files["locals.tf"] = locals_file(g, ctx)
-    if g.chance(0.5):
-        files["data.tf"] = data_file(g)
-    if g.chance(0.8):
-        files["versions.tf"] = versions_file(g, g.chance(0.75), kube=category == "eks")
-    files["outputs.tf"] = outputs_file(g, ctx)
-    files["variables.tf"] = variables_file(g, ctx)
-    return ModuleDir(rel, root=False, files=files)
+def exec_block(g: Gen, prefix: str) -> str:
+    command, args = EXEC_ARGS[g.rng.randrange(len(EXEC_ARGS))]
+    body = (
+        'api_version = "client.authentication.k8s.io/v1beta1"\n'
+        f"command     = {command}\n"
+        f"args        = {args}\n"
+    )
+    return indent(f"exec {{\n{indent(body, '  ')}}}\n", prefix)
 
 
-# --- root modules ------------------------------------------------------------------------------
-
-
-def exec_block(g: Gen, cluster: str, style: str) -> str:
-    if g.chance(0.5):
-        command, args = (
-            '"aws"',
-            f'["eks", "get-token", "--cluster-name", {cluster}, "--region", var.region, '
-            '"--output", "json"]',
-        )
-    else:
-        command, args = (
-            '"eks-tf-auth"',
-            f'["exec", "--cluster-name", {cluster}, "--region", var.region]',
-        )
-    items: list[tuple[str, str]] = [
-        ("api_version", '"client.authentication.k8s.io/v1beta1"'),
-        ("command", command),
-        ("args", args),
-    ]
-    if style == "object":
-        return "exec = " + hcl_object(items)
-    return block("exec", list(items))
-
-
-def kube_file(g: Gen, ctx: Ctx, wired: int | None) -> tuple[str, int]:
-    """kubernetes.tf of a root with an EKS cluster: exec blocks, or (wired) the plan-time token.
-    Returns the text and the number of provider connections whose token is the data source's."""
-    cluster = "module.eks.cluster_name"
-    host = "data.aws_eks_cluster.this.endpoint"
-    ca = "base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)"
-    parts = [block('data "aws_eks_cluster" "this"', [("name", cluster)])]
-    wired_count = 0
+def kube_providers(g: Gen, wired: int | None) -> tuple[str, int]:
+    """The providers of a root with an EKS cluster: exec blocks, or the plan-time token in one of
+    five shapes. Returns the text and the number of connections whose token is the data
+    source's (ETA001 findings)."""
+    conn = f"host                   = {HOST}\ncluster_ca_certificate = {CA}\n"
     if wired is None:
-        conn: list[Item] = [("host", host), ("cluster_ca_certificate", ca)]
-        parts.append(
-            block('provider "kubernetes"', [*conn, Nest(exec_block(g, cluster, "block"))])
-        )
-        if g.chance(0.5):
-            inner = block("kubernetes", [*conn, Nest(exec_block(g, cluster, "block"))])
-            parts.append(block('provider "helm"', [Nest(inner)]))
-        else:
-            obj = (
-                "{\n"
-                f"  host                   = {host}\n"
-                f"  cluster_ca_certificate = {ca}\n"
-                + "  "
-                + exec_block(g, cluster, "object").replace("\n", "\n  ")
-                + "\n}"
-            )
-            parts.append(block('provider "helm"', [("kubernetes", obj)]))
-    else:
-        token = "data.aws_eks_cluster_auth.this.token"
-        parts.append(
-            block(
-                'data "aws_eks_cluster_auth" "this"',
-                [Raw("  # TODO(platform): move to exec auth, see PLAT-1432."), ("name", cluster)],
-            )
-        )
-        if wired == 1:
-            parts.append(block("locals", [("cluster_token", token)]))
-            token = "local.cluster_token"
-        conn = [("host", host), ("cluster_ca_certificate", ca), ("token", token)]
-        parts.append(block('provider "kubernetes"', conn))
-        wired_count += 1
-        if wired == 4:
-            parts.append(block('provider "kubernetes"', [("alias", '"addons"'), *conn]))
-            wired_count += 1
-        if wired == 3:
-            obj = (
-                "{\n"
-                f"  host                   = {host}\n"
-                f"  cluster_ca_certificate = {ca}\n"
-                f"  token                  = {token}\n"
-                "}"
-            )
-            parts.append(block('provider "helm"', [("kubernetes", obj)]))
-        else:
-            parts.append(block('provider "helm"', [Nest(block("kubernetes", conn))]))
-        wired_count += 1
-        if wired == 2:
-            parts.append(block('provider "kubectl"', [*conn, ("load_config_file", "false")]))
-            wired_count += 1
-    namespace = g.pick(("platform", "apps", "monitoring", "ingress"))
-    parts.append(
-        block(
-            'resource "kubernetes_namespace" "this"',
-            [
-                Nest(
-                    block(
-                        "metadata",
-                        [
-                            ("name", q(namespace)),
-                            ("labels", hcl_object([('"app.kubernetes.io/managed-by"', '"terraform"')])),
-                        ],
-                    )
-                )
-            ],
-        )
-    )
-    chart = g.pick(("aws-load-balancer-controller", "external-dns", "cert-manager", "karpenter"))
-    parts.append(
-        block(
-            f'resource "helm_release" {q(chart.replace("-", "_"))}',
-            [
-                ("name", q(chart)),
-                ("repository", '"https://charts.example.com/stable"'),
-                ("chart", q(chart)),
-                ("version", g.pick(('"1.8.1"', '"v1.15.3"', '"0.37.0"'))),
-                ("namespace", "kubernetes_namespace.this.metadata[0].name"),
-                (
-                    "values",
-                    "[yamlencode({\n"
-                    "  clusterName = module.eks.cluster_name\n"
-                    "  serviceAccount = {\n"
-                    "    annotations = {\n"
-                    '      "eks.amazonaws.com/role-arn" = module.irsa.iam_role_arn\n'
-                    "    }\n"
-                    "  }\n"
-                    "})]",
-                ),
-                Nest(block("set", [("name", '"replicaCount"'), ("value", '"2"')])),
-            ],
-        )
-    )
-    return join_blocks(g.header(f"Kubernetes access for {ctx.name}"), parts), wired_count
+        kubernetes = f'provider "kubernetes" {{\n{indent(conn, "  ")}\n{exec_block(g, "  ")}}}\n'
+        if g.chance(0.5):  # helm 2.x: a kubernetes block
+            inner = f"kubernetes {{\n{indent(conn, '  ')}\n{exec_block(g, '  ')}}}\n"
+        else:  # helm 3.x: a kubernetes attribute, exec an object
+            exec_object = exec_block(g, "  ").replace("exec {", "exec = {", 1)
+            inner = f"kubernetes = {{\n{indent(conn, '  ')}{exec_object}}}\n"
+        return f'{kubernetes}\nprovider "helm" {{\n{indent(inner, "  ")}}}\n', 0
+    token = "data.aws_eks_cluster_auth.this.token"
+    parts: list[str] = []
+    if wired == 1:
+        parts.append(f"locals {{\n  cluster_token = {token}\n}}\n")
+        token = "local.cluster_token"
+    body = f"{conn}token                  = {token}\n"
+    parts.append(f'provider "kubernetes" {{\n{indent(body, "  ")}}}\n')
+    count = 1
+    if wired == 4:
+        parts.append(f'provider "kubernetes" {{\n  alias = "addons"\n\n{indent(body, "  ")}}}\n')
+        count += 1
+    inner = f"kubernetes {'= ' if wired == 3 else ''}{{\n{indent(body, '  ')}}}\n"
+    parts.append(f'provider "helm" {{\n{indent(inner, "  ")}}}\n')
+    count += 1
+    if wired == 2:
+        kubectl = f"{body}load_config_file       = false\n"
+        parts.append(f'provider "kubectl" {{\n{indent(kubectl, "  ")}}}\n')
+        count += 1
+    return "\n".join(parts), count
 
 
 def root_module(
     g: Gen,
-    rel: str,
     env: str,
     region: str,
     stack: str,
     children: Sequence[tuple[str, str]],
     wired: int | None,
 ) -> ModuleDir:
-    ctx = Ctx(name=f"{env}-{stack}", category="live", root=True)
-    depth = rel.count("/") + 1
-    up = "../" * depth
-    files: dict[str, str] = {}
-    files["backend.tf"] = (
-        block(
-            "terraform",
-            [
-                Nest(
-                    block(
-                        'backend "s3"',
-                        [
-                            ("bucket", q(f"acme-terraform-state-{env}")),
-                            ("key", q(f"{rel}/terraform.tfstate")),
-                            ("region", q(region)),
-                            ("dynamodb_table", '"terraform-locks"'),
-                            ("encrypt", "true"),
-                        ],
-                    )
-                )
-            ],
-        )
-        + "\n"
-    )
+    rel = f"live/{env}/{region}/{stack}"
+    ctx = Ctx(name=f"{env}-{stack}", category="live", team=g.pick(CHOICES["team"]))
     kube = stack in KUBE_STACKS
-    files["versions.tf"] = versions_file(g, True, kube=kube)
-    assume = block(
-        "assume_role",
-        [("role_arn", '"arn:aws:iam::${var.account_id}:role/terraform-apply"')],
-    )
-    default_tags = block(
-        "default_tags",
-        [("tags", hcl_object([("Environment", q(env)), ("Stack", q(stack))]))],
-    )
-    providers = [
-        block('provider "aws"', [("region", "var.region"), Nest(assume), Nest(default_tags)])
-    ]
-    if g.chance(0.4):
-        providers.append(
-            block(
-                'provider "aws"',
-                [("alias", '"us_east_1"'), ("region", '"us-east-1"'), Nest(assume)],
-            )
-        )
-    files["providers.tf"] = join_blocks(g.header(f"Providers for {rel}"), providers)
-    calls = []
+    up = "../" * (rel.count("/") + 1)
+    place = {"env": env, "region": region, "stack": stack, "rel": rel}
+    files: dict[str, str] = {
+        "backend.tf": g.fill(T_BACKEND, ctx, **place),
+        "versions.tf": g.fill(T_VERSIONS_PINNED, ctx, **{"?k": "1" if kube else "0"}),
+        "providers.tf": g.header(ctx, f"Providers for {rel}") + g.fill(T_PROVIDERS, ctx, **place),
+        "locals.tf": g.fill(T_LOCALS, ctx),
+    }
     chosen = g.rng.sample(list(children), g.rng.randint(2, 5))
     if kube:
-        chosen = [c for c in children if c[1] in ("eks-cluster", "irsa-role")][:2] + chosen[:3]
-    seen: set[str] = set()
-    for category, name in chosen:
-        call = name
-        for suffix in VARIANTS[1:]:
-            call = call.removesuffix(suffix)
-        alias = {"eks-cluster": "eks", "irsa-role": "irsa"}.get(call, call)
-        if alias in seen:
-            continue
-        seen.add(alias)
-        extra: list[tuple[str, str]] = [("vpc_id", "data.terraform_remote_state.network.outputs.vpc_id")]
-        if g.chance(0.5):
-            extra.append(("subnet_ids", "data.terraform_remote_state.network.outputs.private_subnet_ids"))
-        calls.append(module_call(g, alias, f"{up}modules/{category}/{name}", ctx, extra))
+        eks = [c for c in children if c[1] in ("eks-cluster", "irsa-role")]
+        chosen = eks + [c for c in chosen if c not in eks][:3]
+    vpc = "data.terraform_remote_state.network.outputs.vpc_id"
+    after = "module.eks" if kube else None
+    calls = [
+        module_call(g, ctx, name, f"{up}modules/{cat}/{name}", vpc, after) for cat, name in chosen
+    ]
     if g.chance(0.3):
-        calls.append(
-            module_call(g, "label", "cloudposse/label/null", ctx, [("namespace", '"acme"')])
-        )
+        calls.append(g.fill(T_REGISTRY_CALL, ctx))
     if g.chance(0.2):
-        calls.append(t_local_exec(g, ctx))
-    files["main.tf"] = join_blocks(g.header(f"{stack} stack, {env} in {region}"), calls)
-    files["data.tf"] = join_blocks(
-        "",
-        [
-            block(
-                'data "terraform_remote_state" "network"',
-                [
-                    ("backend", '"s3"'),
-                    (
-                        "config",
-                        hcl_object(
-                            [
-                                ("bucket", q(f"acme-terraform-state-{env}")),
-                                ("key", q(f"live/{env}/{region}/network/terraform.tfstate")),
-                                ("region", q(region)),
-                            ]
-                        ),
-                    ),
-                ],
-            ),
-            'data "aws_caller_identity" "current" {}',
-        ],
-    )
-    files["locals.tf"] = locals_file(g, ctx)
-    wired_count = 0
+        calls.append(g.fill(T_LOCAL_EXEC, ctx))
+    title = f"The {stack} stack of {env} in {region}"
+    files["main.tf"] = g.header(ctx, title) + "\n".join(calls)
+    wired_providers = 0
     if kube:
-        files["kubernetes.tf"], wired_count = kube_file(g, ctx, wired)
+        providers, wired_providers = kube_providers(g, wired)
+        parts = [g.fill(T_KUBE_DATA, ctx)]
+        if wired is not None:
+            parts.append(g.fill(T_AUTH_DATA, ctx))
+        chart = g.pick(CHOICES["chart"])
+        parts += [
+            providers,
+            g.fill(T_KUBE_RESOURCES, ctx, chart=chart, chart_id=chart.replace("-", "_")),
+        ]
+        files["kubernetes.tf"] = g.header(ctx, f"Kubernetes access for {rel}") + "\n".join(parts)
     for file in g.rng.sample(ROOT_EXTRA_FILES, g.rng.randint(2, 4)):
-        files[file] = resources_file(g, ctx, file, TEMPLATES[file], 1)
-    g.var(ctx, "vpc_cidr", "string", '"10.0.0.0/16"', "CIDR of the VPC.")
-    files["variables.tf"] = variables_file(g, ctx)
-    files["outputs.tf"] = outputs_file(g, ctx)
-    return ModuleDir(rel, root=True, files=files, wired_providers=wired_count, kube=kube)
+        title = f"{file.removesuffix('.tf').capitalize()} for {rel}"
+        files[file] = g.resources(ctx, title, FILE_TEMPLATES[file], 1)
+    files["data.tf"] = g.fill(T_REMOTE_STATE, ctx, **place) + "\n" + data_file(g, ctx, files)
+    files["variables.tf"] = variables_file(g, files)
+    files["outputs.tf"] = outputs_file(g, files)
+    return ModuleDir(rel, root=True, files=files, wired_providers=wired_providers, kube=kube)
+
+
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "network": ("vpc", "subnets", "nat-gateway", "transit-gateway", "vpc-endpoints", "dns-zone"),
+    "compute": ("ecs-cluster", "ecs-service", "asg", "lambda-function", "batch-queue", "bastion"),
+    "data": ("rds-postgres", "aurora-mysql", "dynamodb-table", "redis", "s3-bucket", "opensearch"),
+    "security": ("iam-role", "kms-key", "secrets", "guardduty", "security-baseline", "sso-groups"),
+    "observability": ("alarms", "log-archive", "dashboards", "alerts-sns", "synthetics"),
+    "eks": ("eks-cluster", "eks-nodegroup", "eks-addons", "karpenter", "irsa-role", "eks-access"),
+    "edge": ("alb", "cloudfront", "acm-certificate", "api-gateway", "waf-rules"),
+    "messaging": ("sqs-queue", "sns-topic", "eventbridge-bus", "kinesis-stream", "msk-topics"),
+}
+VARIANTS = ("", "-v2", "-shared", "-internal", "-legacy", "-regional")
+ENVIRONMENTS = ("dev", "staging", "prod")
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+STACKS = ("network", "platform-eks", "data", "apps", "observability", "edge")
+KUBE_STACKS = ("platform-eks", "apps")
 
 
 def generate(dest: Path, seed: int) -> Corpus:
+    """Write the corpus under dest: CHILD_MODULES child modules, then ROOT_MODULES roots of
+    which WIRED_ROOTS (among those with Kubernetes providers) use aws_eks_cluster_auth."""
     g = Gen(seed)
     children: list[tuple[str, str]] = []
-    per_category = {c: list(names) for c, names in CATEGORIES.items()}
-    variant = 0
-    while len(children) < CHILD_MODULES:
-        for category, names in per_category.items():
-            for name in names:
-                if len(children) < CHILD_MODULES:
-                    children.append((category, name + VARIANTS[variant]))
-        variant += 1
-    modules: list[ModuleDir] = []
-    for category, name in children:
-        siblings = [n for c, n in children if c == category]
-        modules.append(child_module(g, f"modules/{category}/{name}", category, name, siblings))
-    combos = [(e, r, s) for e in ENVIRONMENTS for r in REGIONS for s in STACKS]
-    roots = sorted(g.rng.sample(combos, ROOT_MODULES))
-    kube_roots = [i for i, (_, _, s) in enumerate(roots) if s in KUBE_STACKS]
+    for variant in VARIANTS:
+        for category, names in CATEGORIES.items():
+            children += [(category, name + variant) for name in names]
+    children = children[:CHILD_MODULES]
+    modules = [
+        child_module(g, category, name, [n for c, n in children if c == category])
+        for category, name in children
+    ]
+    combos = sorted(
+        g.rng.sample(
+            [(e, r, s) for e in ENVIRONMENTS for r in REGIONS for s in STACKS], ROOT_MODULES
+        )
+    )
+    kube_roots = [i for i, (_, _, stack) in enumerate(combos) if stack in KUBE_STACKS]
     wired = {root: n for n, root in enumerate(sorted(g.rng.sample(kube_roots, WIRED_ROOTS)))}
-    for i, (env, region, stack) in enumerate(roots):
-        rel = f"live/{env}/{region}/{stack}"
-        modules.append(root_module(g, rel, env, region, stack, children, wired.get(i)))
+    modules += [
+        root_module(g, env, region, stack, children, wired.get(i))
+        for i, (env, region, stack) in enumerate(combos)
+    ]
     for module in modules:
         directory = dest / module.rel
         directory.mkdir(parents=True, exist_ok=True)
         for name, text in module.files.items():
             (directory / name).write_text(text, encoding="utf-8")
     return Corpus(dest, tuple(modules))
+
+
+# --- checks on the corpus ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LintWork:
+    """What lint's pre-filter lets through: the directories it parses and why."""
+
+    dirs: int
+    dirs_matched: int
+    files: int
+    files_parsed: int
+    by_alternative: tuple[tuple[str, int, int, int], ...]  # pattern, dirs, dirs alone, files alone
+
+
+def config_dirs(root: Path) -> dict[str, list[Path]]:
+    """Config files by directory, walked as lint walks (eks_tf_auth.lint.project._expand)."""
+    found: dict[str, list[Path]] = {}
+    for here, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(names):
+            if name.endswith(CONFIG_SUFFIXES):
+                found.setdefault(here, []).append(Path(here) / name)
+    return found
+
+
+def lint_work(root: Path) -> LintWork:
+    alternatives = INTERESTING.pattern.split("|")
+    patterns = [re.compile(a) for a in alternatives]
+    matched_dirs = 0
+    parsed = 0
+    total = 0
+    dirs_by: dict[str, int] = dict.fromkeys(alternatives, 0)
+    alone_by: dict[str, int] = dict.fromkeys(alternatives, 0)
+    alone_files: dict[str, int] = dict.fromkeys(alternatives, 0)
+    groups = config_dirs(root)
+    for files in groups.values():
+        texts = [f.read_text(encoding="utf-8") for f in files]
+        total += len(files)
+        if not any(INTERESTING.search(t) for t in texts):
+            continue
+        matched_dirs += 1
+        parsed += len(files)
+        hits = [
+            a
+            for a, p in zip(alternatives, patterns, strict=True)
+            if any(p.search(t) for t in texts)
+        ]
+        for a in hits:
+            dirs_by[a] += 1
+        if len(hits) == 1:
+            alone_by[hits[0]] += 1
+            alone_files[hits[0]] += len(files)
+    return LintWork(
+        dirs=len(groups),
+        dirs_matched=matched_dirs,
+        files=total,
+        files_parsed=parsed,
+        by_alternative=tuple(
+            (a, dirs_by[a], alone_by[a], alone_files[a]) for a in alternatives if dirs_by[a]
+        ),
+    )
+
+
+def check_parse(corpus: Corpus, everything: bool) -> int:
+    """Parse every SAMPLE_STEP-th file and every file of the wired roots (or all of them) with
+    hcl2.loads; the number parsed. A file that does not parse is a BenchError."""
+    import hcl2
+
+    wired = {m.rel for m in corpus.wired}
+    paths = [
+        (m.rel, name) for m in corpus.modules for name in sorted(m.files)
+    ]  # generation order is deterministic
+    chosen = [
+        (rel, name)
+        for i, (rel, name) in enumerate(paths)
+        if everything or i % SAMPLE_STEP == 0 or rel in wired
+    ]
+    for rel, name in chosen:
+        path = corpus.path / rel / name
+        try:
+            hcl2.loads(path.read_text(encoding="utf-8"))
+        except Exception as e:  # lark raises many kinds; any of them means a bad corpus
+            raise BenchError(
+                f"generated file does not parse: {rel}/{name}: {last_line(str(e))}"
+            ) from None
+    return len(chosen)
+
+
+def digest(corpus: Corpus) -> str:
+    h = hashlib.sha256()
+    for m in sorted(corpus.modules, key=lambda m: m.rel):
+        for name in sorted(m.files):
+            h.update(f"{m.rel}/{name}\0{m.files[name]}\0".encode())
+    return h.hexdigest()[:16]
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    label: str
+    argv: tuple[str, ...]
+    exits: tuple[int, ...]  # exit codes every run must have
+
+
+@dataclass(frozen=True)
+class Timing:
+    median_s: float
+    mean_s: float
+    stddev_s: float
+    min_s: float
+    max_s: float
+    runs: int
+
+
+@dataclass(frozen=True)
+class LintResult:
+    exit_code: int
+    findings: int
+    eta001: int
+    outside_wired: int  # findings in a directory that was not wired
+    problems: int
+
+
+@dataclass(frozen=True)
+class Target:
+    description: str
+    value: str
+    met: bool
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark eks-tf-auth lint on a generated Terraform tree against "
+        "parsing every file with python-hcl2."
+    )
+    parser.add_argument(
+        "--runs",
+        type=_runs,
+        default=DEFAULT_RUNS,
+        help=f"timed runs per command (>= {MIN_RUNS}, default {DEFAULT_RUNS}; 1 warm-up)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"parse every generated file once before timing (default: every {SAMPLE_STEP}th)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="generate the corpus in DIR (which must not exist) and keep it",
+    )
+    return parser.parse_args(list(argv))
+
+
+def _runs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < MIN_RUNS:
+        raise argparse.ArgumentTypeError(f"must be >= {MIN_RUNS}, got {value}")
+    return value
+
+
+def require_hyperfine() -> str:
+    hyperfine = shutil.which("hyperfine")
+    if hyperfine is None:
+        fail("hyperfine not found on PATH (run `make tools` or `apt-get install -y hyperfine`)")
+    return hyperfine
+
+
+def venv_bin() -> Path:
+    # Not resolved: a venv's python is a symlink to the base interpreter.
+    bindir = Path(os.path.abspath(sys.executable)).parent
+    if not os.access(bindir / "eks-tf-auth", os.X_OK):
+        fail(f"{bindir / 'eks-tf-auth'} not found: run this with the project venv's python")
+    return bindir
+
+
+def find_checkov(bindir: Path) -> tuple[str, ...] | None:
+    """checkov from the venv, else from PATH, else `python -m checkov.main` if importable."""
+    for candidate in (shutil.which("checkov", path=str(bindir)), shutil.which("checkov")):
+        if candidate:
+            return (candidate,)
+    if importlib.util.find_spec("checkov") is not None:
+        return (str(bindir / "python"), "-m", "checkov.main")
+    return None
+
+
+def isolated_env(base: Mapping[str, str], home: Path, bindir: Path) -> dict[str, str]:
+    """os.environ minus AWS_*, KUBERNETES_*, EKS_TF_AUTH_*, with a temporary HOME, a private
+    PYTHONPYCACHEPREFIX (compiled by the warm-up; nothing written to the project or the venv)
+    and the venv's bin first on PATH."""
+    env = {
+        k: v
+        for k, v in base.items()
+        if not k.startswith(STRIPPED_PREFIXES) and k != "PYTHONDONTWRITEBYTECODE"
+    }
+    env.update(
+        HOME=str(home),
+        AWS_EC2_METADATA_DISABLED="true",
+        PYTHONPYCACHEPREFIX=str(home / "pycache"),
+        PATH=os.pathsep.join([str(bindir), *filter(None, base.get("PATH", "").split(os.pathsep))]),
+    )
+    return env
+
+
+def run(
+    argv: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float | None = COMMAND_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            list(argv),
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BenchError(f"{shlex.join(argv)}: {e}") from None
+
+
+def lint_once(case: Case, env: Mapping[str, str], cwd: Path, corpus: Corpus) -> LintResult:
+    """Run lint once and read its JSON report."""
+    proc = run(case.argv, env, cwd)
+    if proc.returncode not in (0, LINT_EXIT_FINDINGS):
+        raise BenchError(f"lint failed (exit {proc.returncode}): {last_line(proc.stderr)}")
+    try:
+        report = json.loads(proc.stdout)
+        findings = [(str(f["path"]), str(f["rule_id"])) for f in report["findings"]]
+        problems = len(report["problems"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise BenchError(f"lint printed no readable JSON report: {e!r}") from None
+    wired = {f"{corpus.path.name}/{m.rel}" for m in corpus.wired}
+    return LintResult(
+        exit_code=proc.returncode,
+        findings=len(findings),
+        eta001=sum(rule == "ETA001" for _, rule in findings),
+        outside_wired=sum(os.path.dirname(path) not in wired for path, _ in findings),
+        problems=problems,
+    )
+
+
+def hyperfine(
+    exe: str,
+    cases: Sequence[Case],
+    runs: int,
+    warmup: int,
+    env: Mapping[str, str],
+    cwd: Path,
+    export: Path,
+) -> dict[str, Timing]:
+    """Time `cases` in one hyperfine run; `-i` lets lint exit 1, and every run's exit code is
+    checked against the case's expected codes from the JSON export instead."""
+    argv = [
+        exe,
+        "--warmup",
+        str(warmup),
+        "--runs",
+        str(runs),
+        "--ignore-failure",
+        "--export-json",
+        str(export),
+        "--shell=none",
+        "--style",
+        "none",
+    ]
+    for case in cases:
+        argv += ["--command-name", case.key, shlex.join(case.argv)]
+    proc = run(argv, env, cwd, timeout=None)
+    if proc.returncode != 0:
+        raise BenchError(f"hyperfine failed (exit {proc.returncode}): {last_line(proc.stderr)}")
+    try:
+        results = {str(r["command"]): r for r in json.loads(export.read_text())["results"]}
+        timings: dict[str, Timing] = {}
+        for case in cases:
+            result = results[case.key]
+            bad = sorted({int(c) for c in result["exit_codes"]} - set(case.exits))
+            if bad:
+                raise BenchError(
+                    f"{case.label} exited {', '.join(map(str, bad))} under hyperfine "
+                    f"(expected {' or '.join(map(str, case.exits))})"
+                )
+            timings[case.key] = timing([float(t) for t in result["times"]])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BenchError(f"cannot read hyperfine's export {export}: {e!r}") from None
+    return timings
+
+
+def timing(times_s: Sequence[float]) -> Timing:
+    if not times_s:
+        raise BenchError("hyperfine recorded no runs")
+    return Timing(
+        median_s=statistics.median(times_s),
+        mean_s=statistics.fmean(times_s),
+        stddev_s=statistics.stdev(times_s) if len(times_s) > 1 else 0.0,
+        min_s=min(times_s),
+        max_s=max(times_s),
+        runs=len(times_s),
+    )
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def evaluate(timings: Mapping[str, Timing], lint: LintResult, expected: int) -> list[Target]:
+    lint_s = timings["lint"].median_s
+    ratio = timings["parse-all"].median_s / lint_s
+    return [
+        Target(
+            f"lint >= {LINT_SPEEDUP_MIN:g}x faster than parsing every file",
+            f"{ratio:.2f}x",
+            ratio >= LINT_SPEEDUP_MIN,
+        ),
+        Target(
+            f"lint on the whole corpus <= {LINT_MAX_S:g} s (median)",
+            f"{lint_s:.2f} s",
+            lint_s <= LINT_MAX_S,
+        ),
+        Target(
+            f"lint reports exactly the {expected} wired providers (ETA001)",
+            f"{lint.findings} findings, {lint.eta001} ETA001, {lint.outside_wired} elsewhere, "
+            f"{lint.problems} problems",
+            lint.findings == lint.eta001 == expected
+            and lint.outside_wired == 0
+            and lint.problems == 0,
+        ),
+    ]
+
+
+def print_timings(cases: Sequence[Case], timings: Mapping[str, Timing], unit_ms: bool) -> None:
+    scale, unit = (1000.0, "ms") if unit_ms else (1.0, "s")
+    header = (
+        f"{'row':<12} {'command':<58} {'median ' + unit:>10} {'mean +- sd ' + unit:>16} "
+        f"{'min ' + unit:>8} {'max ' + unit:>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for case in cases:
+        t = timings[case.key]
+        mean = f"{t.mean_s * scale:.2f} +- {t.stddev_s * scale:.2f}"
+        print(
+            f"{case.key:<12} {case.label:<58} {t.median_s * scale:>10.2f} {mean:>16} "
+            f"{t.min_s * scale:>8.2f} {t.max_s * scale:>8.2f}"
+        )
+
+
+def print_work(corpus: Corpus, work: LintWork) -> None:
+    share = 100.0 * work.files_parsed / work.files
+    print(
+        f"lint's pre-filter (INTERESTING): {work.dirs_matched}/{work.dirs} directories match, so "
+        f"lint parses {work.files_parsed} of {work.files} files ({share:.0f} %)"
+    )
+    print(f"  {'alternative':<24} {'dirs':>5} {'only match':>11} {'files there':>12}")
+    for pattern, dirs, alone, files in work.by_alternative:
+        print(f"  {pattern:<24} {dirs:>5} {alone:>11} {files:>12}")
+    kube = sum(m.kube for m in corpus.modules)
+    print(
+        f"  (corpus: {kube} roots configure kubernetes/helm providers, {len(corpus.wired)} of "
+        "them with the data source; `source` is in every module call and required_providers "
+        "entry, `exec` in every local-exec provisioner)"
+    )
+
+
+def print_targets(targets: Sequence[Target]) -> None:
+    print("targets:")
+    for t in targets:
+        print(f"  {'met ' if t.met else 'MISS'}  {t.description:<56} {t.value}")
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output)"
+
+
+def fail(message: str) -> NoReturn:
+    print(f"lint_bench: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
+    started = time.monotonic()
+    python = str(bindir / "python")
+    with tempfile.TemporaryDirectory(prefix="eks-tf-auth-lint-bench-") as tmp:
+        home = Path(tmp)
+        env = isolated_env(os.environ, home, bindir)
+        keep: Path | None = args.keep
+        if keep is not None and keep.exists():
+            raise BenchError(f"{keep} exists; --keep needs a new directory")
+        dest = keep.resolve() if keep is not None else home / "corpus"
+        # Paths are given relative to the working directory, as a user would type them.
+        cwd = dest.parent
+        cwd.mkdir(parents=True, exist_ok=True)
+
+        progress(f"generating the corpus in {dest} (seed {SEED})")
+        corpus = generate(dest, SEED)
+        if corpus.files < MIN_FILES:
+            raise BenchError(f"the corpus has {corpus.files} files, fewer than {MIN_FILES}")
+        lines = sum(t.count("\n") for m in corpus.modules for t in m.files.values())
+        size = sum(len(t.encode()) for m in corpus.modules for t in m.files.values())
+        checked = check_parse(corpus, args.check)
+        work = lint_work(dest)
+
+        lint = Case(
+            "lint",
+            f"eks-tf-auth lint --format json {dest.name}",
+            (str(bindir / "eks-tf-auth"), "lint", "--format", "json", dest.name),
+            (LINT_EXIT_FINDINGS,),
+        )
+        parse_all = Case(
+            "parse-all",
+            "python -c <hcl2.loads every .tf file> " + dest.name,
+            (python, "-c", PARSE_ALL, dest.name),
+            (0,),
+        )
+        cases = [lint, parse_all]
+        checkov = find_checkov(bindir)
+        if checkov is not None:
+            cases.append(
+                Case(
+                    "checkov",
+                    f"checkov -d {dest.name} --framework terraform --quiet --compact",
+                    (*checkov, "-d", dest.name, "--framework", "terraform", "--quiet", "--compact"),
+                    CHECKOV_EXITS,
+                )
+            )
+
+        progress("running lint once for its report")
+        result = lint_once(lint, env, cwd, corpus)
+        if result.exit_code != LINT_EXIT_FINDINGS:
+            lint = Case(lint.key, lint.label, lint.argv, (result.exit_code,))
+            cases[0] = lint
+
+        progress(f"hyperfine: {len(cases)} commands x ({WARMUP} warm-up + {args.runs} runs)")
+        timings = hyperfine(
+            hyperfine_exe, cases, args.runs, WARMUP, env, cwd, home / "hyperfine.json"
+        )
+
+        imports = [
+            Case("bare", "python -c pass", (python, "-c", "pass"), (0,)),
+            Case("import", f'python -c "{IMPORT_ONLY}"', (python, "-c", IMPORT_ONLY), (0,)),
+            Case("first-parse", f'python -c "{FIRST_PARSE}"', (python, "-c", FIRST_PARSE), (0,)),
+        ]
+        progress(f"hyperfine: hcl2 import and first parse, {IMPORT_WARMUP} + {IMPORT_RUNS} runs")
+        import_timings = hyperfine(
+            hyperfine_exe, imports, IMPORT_RUNS, IMPORT_WARMUP, env, cwd, home / "imports.json"
+        )
+
+    targets = evaluate(timings, result, corpus.expected_findings)
+    version = last_line(run([hyperfine_exe, "--version"], os.environ, Path.cwd()).stdout)
+    print(
+        f"eks-tf-auth lint benchmark, {time.strftime('%Y-%m-%d')}: {version} --shell=none, "
+        f"{WARMUP} warm-up + {args.runs} runs per command"
+    )
+    print(
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, venv {bindir.parent}"
+    )
+    print()
+    roots = sum(m.root for m in corpus.modules)
+    print(
+        f"corpus (seed {SEED}, sha256 {digest(corpus)}): {len(corpus.modules)} module directories "
+        f"({roots} roots under live/, {len(corpus.modules) - roots} child modules under "
+        f"modules/), {corpus.files} .tf files, {lines} lines, {size / 1024 / 1024:.1f} MiB"
+    )
+    print(
+        f"  wired roots ({len(corpus.wired)}, {corpus.expected_findings} providers with the "
+        f"data source's token): {', '.join(m.rel for m in corpus.wired)}"
+    )
+    what = "every file" if args.check else f"every {SAMPLE_STEP}th file and the wired roots"
+    print(f"  parse check before timing ({what}): {checked} files parsed with hcl2.loads")
+    print()
+    print_work(corpus, work)
+    print(
+        f"lint's report: exit {result.exit_code}, {result.findings} findings "
+        f"({result.eta001} ETA001), {result.problems} problems; expected "
+        f"{corpus.expected_findings} ETA001"
+    )
+    print()
+    print_timings(cases, timings, unit_ms=False)
+    if checkov is None:
+        print("checkov: not installed")
+    ratio = timings["parse-all"].median_s / timings["lint"].median_s
+    print(f"{'ratio':<12} {'parse-all / lint (medians)':<58} {ratio:>9.2f}x")
+    if "checkov" in timings:
+        over = timings["checkov"].median_s / timings["lint"].median_s
+        print(f"{'ratio':<12} {'checkov / lint (medians)':<58} {over:>9.2f}x")
+    print()
+    print(f"python-hcl2's first parse ({IMPORT_WARMUP} warm-up + {IMPORT_RUNS} runs each):")
+    print_timings(imports, import_timings, unit_ms=True)
+    import_ms = (import_timings["import"].median_s - import_timings["bare"].median_s) * 1000
+    first_ms = (import_timings["first-parse"].median_s - import_timings["import"].median_s) * 1000
+    per_file_ms = (
+        (timings["parse-all"].median_s - import_timings["first-parse"].median_s)
+        * 1000
+        / corpus.files
+    )
+    print(f"  import hcl2 (import - bare):                  {import_ms:7.1f} ms")
+    print(f"  first hcl2.loads (first-parse - import):      {first_ms:7.1f} ms  (grammar load)")
+    print(f"  each further file (parse-all, net, per file): {per_file_ms:7.2f} ms")
+    print(
+        "  lint imports hcl2 only inside parse_hcl, and only for a directory with a file that "
+        "matches INTERESTING: a file that cannot hold a finding is read and regex-scanned, never "
+        "parsed, so a tree with no match pays neither the import nor the first parse, and every "
+        "skipped file saves the per-file cost"
+        + (
+            f" (this corpus: {work.files - work.files_parsed} files skipped, "
+            f"{work.files_parsed} parsed)."
+        )
+    )
+    print()
+    print_targets(targets)
+    print()
+    missed = [t for t in targets if not t.met]
+    enforce = os.environ.get("BENCH_ENFORCE") == "1"
+    summary = f"{len(targets) - len(missed)}/{len(targets)} targets met"
+    print(f"{summary}; whole run {time.monotonic() - started:.1f} s", end="")
+    if missed and enforce:
+        print(" (BENCH_ENFORCE=1: exit 1)")
+        return 1
+    print(" (set BENCH_ENFORCE=1 to fail on a miss)" if missed else "")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    hyperfine_exe = require_hyperfine()
+    bindir = venv_bin()
+    try:
+        return bench(args, hyperfine_exe, bindir)
+    except BenchError as e:
+        fail(f"measurement failed: {e}")
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -195,34 +195,14 @@ def _block(node: Any, path: str, text: str) -> Block:
     from lark import Tree
 
     kind = _identifier(node.children[0])
-    labels: list[str] = []
-    attributes: dict[str, Attribute] = {}
-    blocks: list[Block] = []
-    for child in node.children[1:]:
-        if not isinstance(child, Tree):
-            continue
-        if child.data in ("string", "identifier"):
-            labels.append(_label(child, text))
-        elif child.data == "body":
-            for item in child.children:
-                if not isinstance(item, Tree):
-                    continue
-                if item.data == "attribute":
-                    attr = _attribute(item, text)
-                    attributes[attr.name] = attr
-                elif item.data == "block":
-                    blocks.append(_block(item, path, text))
+    parts = [c for c in node.children[1:] if isinstance(c, Tree)]
+    labels = [_label(c, text) for c in parts if c.data in ("string", "identifier")]
+    items = [i for c in parts if c.data == "body" for i in c.children if isinstance(i, Tree)]
+    attributes = {a.name: a for a in (_attribute(i, text) for i in items if i.data == "attribute")}
+    blocks = tuple(_block(i, path, text) for i in items if i.data == "block")
     m = node.meta
     return Block(
-        path,
-        kind,
-        tuple(labels),
-        m.line,
-        m.column,
-        m.start_pos,
-        m.end_pos,
-        attributes,
-        tuple(blocks),
+        path, kind, tuple(labels), m.line, m.column, m.start_pos, m.end_pos, attributes, blocks
     )
 
 
@@ -246,12 +226,7 @@ def _identifier(node: Any) -> str:
 def _label(node: Any, text: str) -> str:
     if node.data == "identifier":
         return _identifier(node)
-    raw = text[node.meta.start_pos : node.meta.end_pos]
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return raw.strip('"')
-    return value if isinstance(value, str) else raw
+    return text[node.meta.start_pos : node.meta.end_pos][1:-1]  # a label is a plain "string"
 
 
 def parse_json_config(path: str, text: str) -> SourceFile:

@@ -81,7 +81,12 @@ def _exec(project: Project, directory: str, module: Module, edits: dict[str, lis
         taint = flow.of(directory, conn.token_refs, Kind.AUTH)
         body = conn.provider if conn.provider.labels[:1] != ("helm",) else _helm_body(conn.provider)
         token = body.attributes.get("token") if body else None
-        if taint is None or token is None or any(not s.startswith("local.") for s in taint.via):
+        if (
+            body is None
+            or token is None
+            or taint is None
+            or any(not step.startswith("local.") for step in taint.via)
+        ):
             continue  # through module inputs the cluster name is out of scope: not fixable here
         data = _data_block(module, taint.source)
         name = data.attributes.get("name") if data else None
@@ -99,11 +104,9 @@ def _exec(project: Project, directory: str, module: Module, edits: dict[str, lis
                 f'{indent}  command     = "eks-tf-auth"\n'
                 f"{indent}  args        = [{', '.join(args)}]\n{indent}}}"
             )
-        edits.setdefault(token_path := conn.provider.path, []).append(
-            _Edit(token.start, token.end, replacement)
+        edits.setdefault(conn.provider.path, []).extend(
+            [_Edit(token.start, token.end, replacement), _Edit(body.start, body.start, "\0align")]
         )
-        if body is not None:
-            edits[token_path].append(_Edit(body.start, body.start, "\0align"))
         fixed_sources.add(taint.source)
     _drop_unused(module, fixed_sources, edits)
 
@@ -128,8 +131,7 @@ def _drop_unused(module: Module, sources: set[str], edits: dict[str, list[_Edit]
     """Remove a data source whose only uses were the tokens just replaced."""
     for source in sources:
         block = _data_block(module, source)
-        if block is None:
-            continue
+        assert block is not None  # a source is added only once its block was found
         replaced = {(e.start, e.end) for e in edits.get(block.path, []) if e.text != "\0align"}
         still_used = any(
             source in attr.refs and (attr.start, attr.end) not in replaced
@@ -187,7 +189,7 @@ def _align_block(text: str, start: int) -> str:
             out.append(f"{m.group('indent')}{m.group('key').ljust(width)} ={line[m.end() :]}")
         group.clear()
 
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines):  # pragma: no branch - a parsed block always closes
         m = _ATTRIBUTE_LINE.match(line)
         opens, closes = line.count("{") + line.count("["), line.count("}") + line.count("]")
         if m and depth == 1 and opens == closes:

@@ -104,9 +104,9 @@ def exec_settings(conn: Connection) -> Iterator[tuple[Where, dict[str, str]]]:
     if conn.exec_attribute is not None:
         text = conn.exec_attribute.expr
         start = _OBJECT_EXEC.search(text)
-        if start:
-            body = text[start.end() :]
-            values = dict(re.findall(r"(?m)^\s*(\w+)\s*=\s*(.+?)\s*$", body.split("}", 1)[0]))
-            at = start.start() + start.group(0).index("exec")
-            line = conn.exec_attribute.line + text.count("\n", 0, at)
-            yield Where(conn.provider.path, line, 1), values
+        assert start is not None  # exec_attribute is set only where this matched
+        body = text[start.end() :]
+        values = dict(re.findall(r"(?m)^\s*(\w+)\s*=\s*(.+?)\s*$", body.split("}", 1)[0]))
+        at = start.start() + start.group(0).index("exec")
+        line = conn.exec_attribute.line + text.count("\n", 0, at)
+        yield Where(conn.provider.path, line, 1), values

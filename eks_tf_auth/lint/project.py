@@ -88,7 +88,7 @@ class Project:
 
 def load(paths: Sequence[Path], *, cwd: Path | None = None) -> Project:
     project = Project()
-    base = (cwd or Path.cwd()).resolve()
+    base = Path(os.path.abspath(cwd or Path.cwd()))
     configs: dict[str, list[Path]] = {}
     for path in paths:
         for file in _expand(path):
@@ -97,7 +97,7 @@ def load(paths: Sequence[Path], *, cwd: Path | None = None) -> Project:
                 configs.setdefault(str(file.parent), []).append(file)
             elif kind == "plan-json":
                 _load_plan_json(project, file, base)
-            elif kind == "saved-plan":
+            else:
                 _load_saved_plan(project, file, base, configs)
     for directory, files in configs.items():
         _load_module(project, directory, files, base)
@@ -107,11 +107,11 @@ def load(paths: Sequence[Path], *, cwd: Path | None = None) -> Project:
 
 def display(path: Path | str, base: Path) -> str:
     """A POSIX path relative to `base` where it lies below it."""
-    p = Path(path)
+    p = Path(os.path.abspath(path))  # not resolve(): name the path given, not a link's target
     try:
-        return p.resolve().relative_to(base).as_posix()
+        return p.relative_to(base).as_posix()
     except ValueError:
-        return p.as_posix()
+        return Path(path).as_posix()
 
 
 def _expand(path: Path) -> Iterator[Path]:
