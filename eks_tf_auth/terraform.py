@@ -216,11 +216,9 @@ def _attribute(node: Any, text: str) -> Attribute:
 
 
 def _identifier(node: Any) -> str:
-    from lark import Token, Tree
+    from lark import Token
 
-    if isinstance(node, Tree):
-        return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
-    return str(node)
+    return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
 
 
 def _label(node: Any, text: str) -> str:

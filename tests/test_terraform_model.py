@@ -72,8 +72,8 @@ def test_bad_json_config(text: str, message: str) -> None:
 
 def test_json_syntax_lists_nested_blocks_and_lines() -> None:
     text = """{
-  "provider": [{"kubernetes": [{"alias": "a", "exec": [{"command": "aws"}, 3]}, "skip"]}],
-  "resource": {"x_y": {"z": {"tags": {"k": ["${var.t}", {"n": "${local.u}"}]}}}},
+  "provider": [{"kubernetes": [{"alias": "a", "exec": [{"command": "aws"}, 3]}, "skip"]}, 7],
+  "resource": {"x_y": {"z": {"tags": {"k": ["${var.t}", {"n": "${local.u}"}, 5, null]}}}},
   "unknown_block": {"ignored": true},
   "locals": {"\\u0076": "${module.m.o}"}
 }"""

@@ -56,11 +56,9 @@ def fix(paths: Sequence[Path], *, mode: str = "exec") -> list[Change]:
         else:
             _exec(project, directory, module, edits)
     changes = []
-    for path, file_edits in edits.items():
+    for path, file_edits in edits.items():  # every edit changes its file
         old = Path(path).read_text(encoding="utf-8")
-        new = _apply(old, file_edits)
-        if new != old:
-            changes.append(Change(Path(path), old, new))
+        changes.append(Change(Path(path), old, _apply(old, file_edits)))
     return changes
 
 

@@ -166,3 +166,16 @@ def test_fix_keeps_exec_and_drops_the_token_and_skips_aliased_aws(tmp_path: Path
     assert "token" not in change.new and 'command = "eks-tf-auth"' in change.new
     assert '  host = "h"\n' in change.new and "aws_eks_cluster_auth" not in change.new
     assert '"--region"' not in change.new
+
+
+def test_fix_without_a_region_and_odd_neighbours(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "main.tf",
+        'provider "aws" {}\n' + AUTH + 'module "q" {\n  source = "./quiet"\n}\n'
+        'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n'
+        '  dynamic "ignored" {\n    for_each = []\n    content {}\n  }\n}\n',
+    )
+    write(tmp_path, "quiet/main.tf", 'resource "x" "y" {}\n')
+    [change] = fix.fix([tmp_path / "main.tf"])
+    assert 'args        = ["exec", "--cluster-name", "c"]' in change.new
