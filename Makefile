@@ -38,6 +38,7 @@ pytest: venv tools
 
 bench: venv tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/exec_bench.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/lint_bench.py
 
 test: check pytest bench
 

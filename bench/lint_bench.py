@@ -36,7 +36,7 @@ from pathlib import Path
 from textwrap import fill, indent
 from typing import NoReturn
 
-from eks_tf_auth.lint.project import CONFIG_SUFFIXES, INTERESTING, SKIP_DIRS
+from eks_tf_auth.lint.project import CONFIG_SUFFIXES, SKIP_DIRS, load
 
 SEED = 20261122
 CHILD_MODULES = 140
@@ -1365,7 +1365,6 @@ class LintWork:
     dirs_matched: int
     files: int
     files_parsed: int
-    by_alternative: tuple[tuple[str, int, int, int], ...]  # pattern, dirs, dirs alone, files alone
 
 
 def config_dirs(root: Path) -> dict[str, list[Path]]:
@@ -1380,45 +1379,15 @@ def config_dirs(root: Path) -> dict[str, list[Path]]:
 
 
 def lint_work(root: Path) -> LintWork:
-    """Which directories lint parses: those with a file that INTERESTING matches (children
-    reached through module calls are tested the same way, so they add nothing)."""
-    alternatives = INTERESTING.pattern.split("|")
-    try:
-        patterns = [re.compile(a) for a in alternatives]
-    except re.error:  # a group with `|` inside: report the pattern as a whole
-        alternatives, patterns = [INTERESTING.pattern], [INTERESTING]
-    matched_dirs = 0
-    parsed = 0
-    total = 0
-    dirs_by: dict[str, int] = dict.fromkeys(alternatives, 0)
-    alone_by: dict[str, int] = dict.fromkeys(alternatives, 0)
-    alone_files: dict[str, int] = dict.fromkeys(alternatives, 0)
+    """Which directories lint parses: what eks_tf_auth.lint.project.load parses for the tree."""
     groups = config_dirs(root)
-    for files in groups.values():
-        texts = [f.read_text(encoding="utf-8") for f in files]
-        total += len(files)
-        if not any(INTERESTING.search(t) for t in texts):
-            continue
-        matched_dirs += 1
-        parsed += len(files)
-        hits = [
-            a
-            for a, p in zip(alternatives, patterns, strict=True)
-            if any(p.search(t) for t in texts)
-        ]
-        for a in hits:
-            dirs_by[a] += 1
-        if len(hits) == 1:
-            alone_by[hits[0]] += 1
-            alone_files[hits[0]] += len(files)
+    project = load([root])
+    chosen = set(project.modules)
     return LintWork(
         dirs=len(groups),
-        dirs_matched=matched_dirs,
-        files=total,
-        files_parsed=parsed,
-        by_alternative=tuple(
-            (a, dirs_by[a], alone_by[a], alone_files[a]) for a in alternatives if dirs_by[a]
-        ),
+        dirs_matched=len(chosen),
+        files=sum(len(files) for files in groups.values()),
+        files_parsed=sum(len(m.files) for m in project.modules.values()),
     )
 
 
@@ -1714,17 +1683,14 @@ def print_timings(cases: Sequence[Case], timings: Mapping[str, Timing], unit_ms:
 def print_work(corpus: Corpus, work: LintWork) -> None:
     share = 100.0 * work.files_parsed / work.files
     print(
-        f"lint's pre-filter (INTERESTING): {work.dirs_matched}/{work.dirs} directories match, so "
+        f"lint's selection (project.load): {work.dirs_matched}/{work.dirs} directories, in which "
         f"lint parses {work.files_parsed} of {work.files} files ({share:.0f} %)"
     )
-    print(f"  {'alternative':<24} {'dirs':>5} {'only match':>11} {'files there':>12}")
-    for pattern, dirs, alone, files in work.by_alternative:
-        print(f"  {pattern:<24} {dirs:>5} {alone:>11} {files:>12}")
     kube = sum(m.kube for m in corpus.modules)
     note = (
         f"({kube} roots configure kubernetes/helm providers, {len(corpus.wired)} of them with "
-        "the data source. `source` is in every module call and every required_providers entry, "
-        "`exec` in every local-exec provisioner, `token` in every `get-token`.)"
+        "the data source: lint parses where a token source is declared, its callers and what "
+        "they call, and where a one-directory rule's text matches.)"
     )
     print(fill(note, width=100, initial_indent="  ", subsequent_indent="  "))
 
@@ -1875,9 +1841,10 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
     print(f"  first hcl2.loads (first-parse - import):      {first_ms:7.1f} ms  (grammar load)")
     print(f"  each further file (parse-all, net, per file): {per_file_ms:7.2f} ms")
     explanation = (
-        "How lint avoids it: lint imports hcl2 only inside parse_hcl, for a directory in which "
-        "some file matches INTERESTING. A directory none of whose files can hold a finding is "
-        "read and regex-scanned, never parsed: a tree with no match pays neither the import nor "
+        "How lint avoids it: lint imports hcl2 only inside parse_hcl, for a directory that "
+        "declares a token source or matches a one-directory rule, or that the dataflow "
+        "reaches, and there only for files that can carry a token. Everything else is read "
+        "and regex-scanned, never parsed: a tree with no match pays neither the import nor "
         "the first parse, and each skipped file saves the per-file cost. In this corpus lint "
         f"skips {work.files - work.files_parsed} files and parses {work.files_parsed}, so it pays "
         "the import and the first parse once, and the per-file cost (for its cheaper "

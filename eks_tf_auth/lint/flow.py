@@ -49,6 +49,10 @@ class Flow:
                 return taint
         return None
 
+    def symbols(self, module: str) -> set[str]:
+        """The tainted symbols of a module (local.x, var.x, module.m.out)."""
+        return {symbol for (m, symbol) in self._taint if m == module}
+
     def _lookup(self, module: str, ref: str) -> Taint | None:
         parts = ref.split(".")
         if parts[0] == "data" and len(parts) >= 3:

@@ -9,7 +9,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,10 +25,22 @@ if TYPE_CHECKING:
 CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu")
 PLAN_SUFFIXES = (".tfplan", ".tfplan.json", ".plan.json")
 SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".venv"})
-# A file that matches none of these cannot produce a finding (a cheap test before parsing).
-INTERESTING = re.compile(
-    r"aws_eks_cluster_auth|v1alpha1|get-token|\"external\"|\btoken\b|\bexec\b|\bsource\b"
+# Which directories are worth parsing is decided from the text alone (see select_directories):
+# where a token source is declared, ...
+SOURCE = re.compile(r'aws_eks_cluster_auth|data\s+"external"|"external"\s*:')
+# ... what a one-directory rule looks for (ETA004, ETA007: a get-token line without JSON output;
+# ETA005 needs both of the next two) ...
+LOCAL = re.compile(r'v1alpha1|^(?!.*(?:"--output"\s*,\s*"json"|--output=json)).*"get-token"', re.M)
+TOKEN_ATTRIBUTE = re.compile(r'(?m)(?:^|[{,])\s*"?token"?\s*[=:]')
+EXEC = re.compile(r'(?m)(?:^|[{,\s])"?exec"?\s*[={:]|dynamic\s+"exec"')
+# ... and local module calls, through which a token flows in (inputs) and out (outputs).
+# In a parsed directory, files that can declare or carry a token path are parsed first; the others
+# only where they name a symbol the dataflow found tainted (a resource reading local.token, say).
+CORE_FILE = re.compile(
+    r'aws_eks_cluster_auth|"external"|\b(?:provider|locals|output|module|token|exec)\b|v1alpha1'
+    r"|get-token"
 )
+CALL = re.compile(r'(?m)^\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')
 TOKEN_PREFIX = "k8s-aws-v1."
 EKS_TOKEN_TTL = timedelta(minutes=15)
 _TOKEN_IN_TEXT = re.compile(r"k8s-aws-v1\.[A-Za-z0-9_-]{20,}")
@@ -75,6 +87,7 @@ class Project:
     plan_tokens: list[PlanToken] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     lines: dict[str, list[str]] = field(default_factory=dict)  # for suppression comments
+    deferred: dict[str, dict[Path, str]] = field(default_factory=dict, repr=False)
     _flow: Flow | None = field(default=None, repr=False)
 
     def flow(self) -> Flow:
@@ -99,10 +112,81 @@ def load(paths: Sequence[Path], *, cwd: Path | None = None) -> Project:
                 _load_plan_json(project, file, base)
             else:
                 _load_saved_plan(project, file, base, configs)
-    for directory, files in configs.items():
-        _load_module(project, directory, files, base)
-    _follow_calls(project, base)
+    texts = {d: _read_all(project, files, base) for d, files in configs.items()}
+    callers = _call_graph(texts, read=lambda d: _read_dir(project, d, base))
+    todo = select_directories(texts)
+    while todo:
+        for directory in sorted(todo):
+            _parse_module(project, directory, texts[directory], base)
+        _link_calls(project)
+        todo = _reached(project, callers) & set(texts)
+    _parse_deferred(project, base)
+    project._flow = None  # computed afresh over everything parsed
     return project
+
+
+def select_directories(texts: dict[str, dict[Path, str]]) -> set[str]:
+    """Where lint starts parsing, from the text alone: directories that declare a token source
+    or whose text a one-directory rule matches. More are parsed only where the dataflow reaches
+    them (see `_reached`)."""
+    return {d for d, files in texts.items() if _worth_parsing("\n".join(files.values()))}
+
+
+def _worth_parsing(text: str) -> bool:
+    # Substring tests first: the regular expressions run only where they can match.
+    if ("aws_eks_cluster_auth" in text or "external" in text) and SOURCE.search(text):
+        return True
+    if ("v1alpha1" in text or '"get-token"' in text) and LOCAL.search(text):
+        return True
+    return (
+        "token" in text
+        and "exec" in text
+        and bool(TOKEN_ATTRIBUTE.search(text))
+        and bool(EXEC.search(text))
+    )
+
+
+def _call_graph(
+    texts: dict[str, dict[Path, str]], *, read: Callable[[str], dict[Path, str]]
+) -> dict[str, set[str]]:
+    """Callers of each directory, from `source = "./..."` lines; directories that calls lead to
+    outside the given paths are read into `texts`."""
+    callers: dict[str, set[str]] = {}
+    pending = list(texts)
+    while pending:
+        directory = pending.pop()
+        found = {m for t in texts[directory].values() for m in CALL.findall(t)}
+        for child in {os.path.normpath(os.path.join(directory, m)) for m in found}:
+            callers.setdefault(child, set()).add(directory)
+            if child not in texts and os.path.isdir(child):
+                texts[child] = read(child)
+                pending.append(child)
+    return callers
+
+
+def _reached(project: Project, callers: dict[str, set[str]]) -> set[str]:
+    """Unparsed modules a token reaches: children given a tainted input, callers of modules
+    with a tainted output."""
+    from eks_tf_auth.lint.flow import Flow
+
+    flow = Flow(project)
+    found: set[str] = set()
+    for directory, module in project.modules.items():
+        for block in module.of_kind("module"):
+            child = _local_child(directory, block)
+            if (
+                child
+                and child not in project.modules
+                and any(flow.of(directory, a.refs) for a in block.attributes.values())
+            ):
+                found.add(child)
+        if any(
+            flow.of(directory, v.refs)
+            for o in module.of_kind("output")
+            if (v := o.attributes.get("value"))
+        ):
+            found |= {c for c in callers.get(directory, ()) if c not in project.modules}
+    return found
 
 
 def display(path: Path | str, base: Path) -> str:
@@ -148,12 +232,35 @@ def _read(project: Project, file: Path, base: Path) -> str | None:
         return None
 
 
-def _load_module(project: Project, directory: str, files: Iterable[Path], base: Path) -> None:
-    texts = {f: t for f in files if (t := _read(project, f, base)) is not None}
-    if directory in project.modules or not any(INTERESTING.search(t) for t in texts.values()):
-        return
+def _read_all(project: Project, files: Iterable[Path], base: Path) -> dict[Path, str]:
+    return {f: t for f in files if (t := _read(project, f, base)) is not None}
+
+
+def _read_dir(project: Project, directory: str, base: Path) -> dict[Path, str]:
+    files = sorted(Path(directory).glob("*.tf")) + sorted(Path(directory).glob("*.tf.json"))
+    return _read_all(project, files, base)
+
+
+def _parse_module(project: Project, directory: str, texts: dict[Path, str], base: Path) -> None:
     module = Module(directory)
     project.modules[directory] = module
+    core = {f: t for f, t in texts.items() if CORE_FILE.search(t)}
+    project.deferred[directory] = {f: t for f, t in texts.items() if f not in core}
+    _parse_files(project, module, core, base)
+
+
+def _parse_deferred(project: Project, base: Path) -> None:
+    """Parse the files set aside that name a tainted symbol of their module."""
+    from eks_tf_auth.lint.flow import Flow
+
+    flow = Flow(project)
+    for directory, files in project.deferred.items():
+        symbols = flow.symbols(directory)
+        wanted = {f: t for f, t in files.items() if any(s in t for s in symbols)}
+        _parse_files(project, project.modules[directory], wanted, base)
+
+
+def _parse_files(project: Project, module: Module, texts: dict[Path, str], base: Path) -> None:
     for file, text in sorted(texts.items()):
         shown = display(file, base)
         project.lines[shown] = text.splitlines()
@@ -164,22 +271,22 @@ def _load_module(project: Project, directory: str, files: Iterable[Path], base: 
             project.problems.append(Problem(shown, e.line, e.column, e.detail))
 
 
-def _follow_calls(project: Project, base: Path) -> None:
-    pending = list(project.modules.values())
-    while pending:
-        module = pending.pop()
-        for block in module.of_kind("module"):
-            source = block.attributes.get("source")
-            literal = _string_literal(source.expr) if source else None
-            if not literal or not literal.startswith(("./", "../")):
-                continue
-            child = os.path.normpath(os.path.join(module.directory, literal))
-            project.calls.append(ModuleCall(module.directory, block, child))
-            if child not in project.modules and os.path.isdir(child):
-                files = sorted(Path(child).glob("*.tf")) + sorted(Path(child).glob("*.tf.json"))
-                _load_module(project, child, files, base)
-                if child in project.modules:
-                    pending.append(project.modules[child])
+def _link_calls(project: Project) -> None:
+    project.calls = [
+        ModuleCall(directory, block, child)
+        for directory, module in project.modules.items()
+        if "!" not in directory  # saved-plan snapshots are linked by their own keys
+        for block in module.of_kind("module")
+        if (child := _local_child(directory, block)) in project.modules
+    ] + [c for c in project.calls if "!" in c.caller]
+
+
+def _local_child(directory: str, block: Block) -> str | None:
+    source = block.attributes.get("source")
+    literal = _string_literal(source.expr) if source else None
+    if literal and literal.startswith(("./", "../")):
+        return os.path.normpath(os.path.join(directory, literal))
+    return None
 
 
 def _string_literal(expr: str) -> str | None:
@@ -240,8 +347,6 @@ def _load_snapshot(
             by_key.setdefault(folder[2:], []).append(name)
     for key, members in sorted(by_key.items()):
         texts = {m: archive.read(m).decode("utf-8", "replace") for m in sorted(members)}
-        if not any(INTERESTING.search(t) for t in texts.values()):
-            continue
         module = Module(f"{shown}!{key}")
         project.modules[module.directory] = module
         for member, text in texts.items():

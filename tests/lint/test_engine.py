@@ -94,8 +94,12 @@ def test_a_bad_file_is_reported_and_the_rest_linted(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "good/main.tf", BAD)
-    write(tmp_path, "broken/main.tf", 'provider "kubernetes" {\n  token = \n}\n')
-    write(tmp_path, "json/main.tf.json", '{"provider": {"kubernetes": {"token": ')
+    write(
+        tmp_path,
+        "broken/main.tf",
+        'provider "kubernetes" {\n  token = \n}\n# aws_eks_cluster_auth\n',
+    )
+    write(tmp_path, "json/main.tf.json", '{"data": {"aws_eks_cluster_auth": ')
     write(tmp_path, "skipped/main.tf", "resource {{{ broken, but mentions nothing lint looks for")
     write(tmp_path, "bytes/main.tf", "")
     (tmp_path / "bytes" / "main.tf").write_bytes(b'provider "kubernetes" { token = "\xff" }\n')
@@ -103,7 +107,7 @@ def test_a_bad_file_is_reported_and_the_rest_linted(
     out = capsys.readouterr().out
     assert "good/main.tf:6:3: ETA001" in out
     assert "broken/main.tf:2:11: error: Unexpected token" in out
-    assert "json/main.tf.json:1:39: error: invalid JSON" in out
+    assert "json/main.tf.json:1:35: error: invalid JSON" in out
     assert "skipped" not in out  # never parsed: it cannot hold a finding
     assert "bytes/main.tf:1:1: error: cannot read" in out
 

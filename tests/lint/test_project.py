@@ -179,3 +179,12 @@ def test_fix_without_a_region_and_odd_neighbours(tmp_path: Path) -> None:
     write(tmp_path, "quiet/main.tf", 'resource "x" "y" {}\n')
     [change] = fix.fix([tmp_path / "main.tf"])
     assert 'args        = ["exec", "--cluster-name", "c"]' in change.new
+
+
+def test_files_that_name_a_tainted_symbol_are_parsed_the_rest_never(tmp_path: Path) -> None:
+    write(tmp_path, "data.tf", AUTH + "locals {\n  t = data.aws_eks_cluster_auth.a.token\n}\n")
+    write(tmp_path, "store.tf", 'resource "x" "y" {\n  v = local.t\n}\n')
+    write(tmp_path, "other.tf", 'resource "x" "z" {{{ broken, and never parsed\n')
+    report = run(tmp_path)
+    assert [(f.path, f.line, f.rule_id) for f in report.findings] == [("store.tf", 2, "ETA002")]
+    assert report.problems == ()
