@@ -359,9 +359,7 @@ def _load_snapshot(
             except SyntaxProblem as e:
                 project.problems.append(Problem(label, e.line, e.column, e.detail))
     for key in by_key:
-        caller = project.modules.get(f"{shown}!{key}")
-        if caller is None:
-            continue
+        caller = project.modules[f"{shown}!{key}"]
         for block in caller.of_kind("module"):
             child = f"{key}.{block.labels[0]}" if key else block.labels[0]
             if f"{shown}!{child}" in project.modules:

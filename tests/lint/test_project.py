@@ -121,7 +121,8 @@ def test_synthetic_saved_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]
             ),
             "tfconfig/m-/main.tf": AUTH + 'module "k" {\n  source = "./mods/k"\n'
             "  t = data.aws_eks_cluster_auth.a.token\n}\n"
-            'module "quiet" {\n  source = "./mods/quiet"\n}\n',
+            'module "quiet" {\n  source = "./mods/quiet"\n}\n'
+            'module "absent" {\n  source = "./mods/absent"\n}\n',
             "tfconfig/m-k/main.tf": 'variable "t" {}\n'
             'provider "kubernetes" {\n  token = var.t\n}\n',
             "tfconfig/m-quiet/main.tf": 'resource "x" "y" {}\n',
