@@ -116,7 +116,33 @@ def main() -> int:
             ok = bool(double.requests) and all(r.username == ARN for r in double.requests)
     print()
     print("authenticated as " + ARN if ok else "demo: some requests were not authenticated")
-    return 0 if ok else 1
+    return 0 if ok and lint_legacy_example() else 1
+
+
+def lint_legacy_example() -> bool:
+    """The anti-pattern the exec plugin replaces, as `eks-tf-auth lint` sees and fixes it."""
+    legacy = Path(__file__).resolve().parent.parent / "examples" / "legacy-token"
+    with tempfile.TemporaryDirectory(prefix="eks-tf-auth-demo-") as tmp:
+        work = Path(tmp) / "legacy-token"
+        shutil.copytree(legacy, work)
+        tool = str(BIN / "eks-tf-auth")
+        found = subprocess.run(
+            [tool, "lint", "."], cwd=work, capture_output=True, text=True, timeout=120, check=False
+        )
+        diff = subprocess.run(
+            [tool, "lint", "--fix", "--diff", "."],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    print()
+    print("$ eks-tf-auth lint examples/legacy-token")
+    print(found.stdout.rstrip())
+    print("$ eks-tf-auth lint --fix --diff examples/legacy-token")
+    print(diff.stdout.rstrip())
+    return found.returncode == 1 and "ETA001" in found.stdout and "+  exec {" in diff.stdout
 
 
 if __name__ == "__main__":
