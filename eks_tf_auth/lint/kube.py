@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from eks_tf_auth.lint.flow import Kind, Taint
 from eks_tf_auth.lint.project import Project
 from eks_tf_auth.terraform import Attribute, Block, references
 
@@ -110,3 +111,12 @@ def exec_settings(conn: Connection) -> Iterator[tuple[Where, dict[str, str]]]:
         at = start.start() + start.group(0).index("exec")
         line = conn.exec_attribute.line + text.count("\n", 0, at)
         yield Where(conn.provider.path, line, 1), values
+
+
+def tainted_tokens(project: Project, kind: Kind) -> Iterator[tuple[Connection, Where, Taint]]:
+    """Connections whose token comes from a source of `kind` (ETA001, ETA006)."""
+    flow = project.flow()
+    for conn in connections(project):
+        taint = flow.of(conn.module, conn.token_refs, kind)
+        if conn.token is not None and taint is not None:
+            yield conn, conn.token, taint

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from eks_tf_auth.lint.flow import Kind
-from eks_tf_auth.lint.kube import connections
+from eks_tf_auth.lint.kube import tainted_tokens
 from eks_tf_auth.lint.project import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 
@@ -41,19 +41,16 @@ ID = "ETA001"
 
 
 def check(project: Project) -> Iterator[Finding]:
-    flow = project.flow()
-    for conn in connections(project):
-        taint = flow.of(conn.module, conn.token_refs, Kind.AUTH)
-        if conn.token is not None and taint is not None:
-            yield Finding(
-                conn.token.path,
-                conn.token.line,
-                conn.token.column,
-                ID,
-                f"{conn.name}: token comes from {taint.describe()}, minted at plan time; "
-                "it expires 15 minutes later, so saved plans and long applies fail",
-                RULE.severity,
-            )
+    for conn, where, taint in tainted_tokens(project, Kind.AUTH):
+        yield Finding(
+            where.path,
+            where.line,
+            where.column,
+            ID,
+            f"{conn.name}: token comes from {taint.describe()}, minted at plan time; "
+            "it expires 15 minutes later, so saved plans and long applies fail",
+            RULE.severity,
+        )
 
 
 RULE = Rule(ID, "cluster-auth-token", Severity.ERROR, check, __doc__ or "")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from eks_tf_auth.lint.flow import Kind
-from eks_tf_auth.lint.kube import connections
+from eks_tf_auth.lint.kube import tainted_tokens
 from eks_tf_auth.lint.project import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 
@@ -28,19 +28,16 @@ ID = "ETA006"
 
 
 def check(project: Project) -> Iterator[Finding]:
-    flow = project.flow()
-    for conn in connections(project):
-        taint = flow.of(conn.module, conn.token_refs, Kind.EXTERNAL)
-        if conn.token is not None and taint is not None:
-            yield Finding(
-                conn.token.path,
-                conn.token.line,
-                conn.token.column,
-                ID,
-                f"{conn.name}: token comes from {taint.describe()}, read at plan time and "
-                "frozen into saved plans",
-                RULE.severity,
-            )
+    for conn, where, taint in tainted_tokens(project, Kind.EXTERNAL):
+        yield Finding(
+            where.path,
+            where.line,
+            where.column,
+            ID,
+            f"{conn.name}: token comes from {taint.describe()}, read at plan time and "
+            "frozen into saved plans",
+            RULE.severity,
+        )
 
 
 RULE = Rule(ID, "external-token", Severity.WARNING, check, __doc__ or "")
