@@ -20,13 +20,9 @@ import hashlib
 import importlib.util
 import json
 import os
-import platform
 import random
 import re
-import shlex
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +30,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from textwrap import fill, indent
-from typing import NoReturn
+
+from harness import (
+    BenchError,
+    Case,
+    Target,
+    Timing,
+    finish,
+    guarded,
+    host,
+    hyperfine,
+    hyperfine_version,
+    isolated_env,
+    last_line,
+    print_targets,
+    progress,
+    require_hyperfine,
+    run,
+    runs_at_least,
+    venv_bin,
+)
 
 from eks_tf_auth.lint.project import CONFIG_SUFFIXES, SKIP_DIRS, load
 
@@ -49,10 +64,10 @@ MIN_RUNS = 5
 IMPORT_RUNS = 10
 IMPORT_WARMUP = 2
 SAMPLE_STEP = 10  # without --check, parse every 10th file (and all of the wired roots) up front
-STRIPPED_PREFIXES = ("AWS_", "KUBERNETES_", "EKS_TF_AUTH_")
 COMMAND_TIMEOUT = 300.0
 LINT_EXIT_FINDINGS = 1
 CHECKOV_EXITS = (0, 1)  # 1: failed checks, which a generated tree is bound to have
+PROG = "lint_bench"
 
 # Targets (medians): lint >= 20x faster than parsing every file, lint <= 1.5 s on the whole tree,
 # and lint reports exactly the providers wired to aws_eks_cluster_auth.
@@ -66,10 +81,6 @@ PARSE_ALL = (
 )
 IMPORT_ONLY = "import hcl2"
 FIRST_PARSE = "import hcl2; hcl2.loads('a = 1')"
-
-
-class BenchError(Exception):
-    """A measurement could not be made at all."""
 
 
 # --- corpus ------------------------------------------------------------------------------------
@@ -1426,37 +1437,12 @@ def digest(corpus: Corpus) -> str:
 
 
 @dataclass(frozen=True)
-class Case:
-    key: str
-    label: str
-    argv: tuple[str, ...]
-    exits: tuple[int, ...]  # exit codes every run must have
-
-
-@dataclass(frozen=True)
-class Timing:
-    median_s: float
-    mean_s: float
-    stddev_s: float
-    min_s: float
-    max_s: float
-    runs: int
-
-
-@dataclass(frozen=True)
 class LintResult:
     exit_code: int
     findings: int
     eta001: int
     outside_wired: int  # findings in a directory that was not wired
     problems: int
-
-
-@dataclass(frozen=True)
-class Target:
-    description: str
-    value: str
-    met: bool
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -1466,7 +1452,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--runs",
-        type=_runs,
+        type=runs_at_least(MIN_RUNS),
         default=DEFAULT_RUNS,
         help=f"timed runs per command (>= {MIN_RUNS}, default {DEFAULT_RUNS}; 1 warm-up)",
     )
@@ -1484,31 +1470,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def _runs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < MIN_RUNS:
-        raise argparse.ArgumentTypeError(f"must be >= {MIN_RUNS}, got {value}")
-    return value
-
-
-def require_hyperfine() -> str:
-    hyperfine = shutil.which("hyperfine")
-    if hyperfine is None:
-        fail("hyperfine not found on PATH (run `make tools` or `apt-get install -y hyperfine`)")
-    return hyperfine
-
-
-def venv_bin() -> Path:
-    # Not resolved: a venv's python is a symlink to the base interpreter.
-    bindir = Path(os.path.abspath(sys.executable)).parent
-    if not os.access(bindir / "eks-tf-auth", os.X_OK):
-        fail(f"{bindir / 'eks-tf-auth'} not found: run this with the project venv's python")
-    return bindir
-
-
 def find_checkov(bindir: Path) -> tuple[str, ...] | None:
     """checkov from the venv, else from PATH, else `python -m checkov.main` if importable."""
     for candidate in (shutil.which("checkov", path=str(bindir)), shutil.which("checkov")):
@@ -1519,45 +1480,9 @@ def find_checkov(bindir: Path) -> tuple[str, ...] | None:
     return None
 
 
-def isolated_env(base: Mapping[str, str], home: Path, bindir: Path) -> dict[str, str]:
-    """os.environ minus AWS_*, KUBERNETES_*, EKS_TF_AUTH_*, with a temporary HOME, a private
-    PYTHONPYCACHEPREFIX (compiled by the warm-up; nothing written to the project or the venv)
-    and the venv's bin first on PATH."""
-    env = {
-        k: v
-        for k, v in base.items()
-        if not k.startswith(STRIPPED_PREFIXES) and k != "PYTHONDONTWRITEBYTECODE"
-    }
-    env.update(
-        HOME=str(home),
-        AWS_EC2_METADATA_DISABLED="true",
-        PYTHONPYCACHEPREFIX=str(home / "pycache"),
-        PATH=os.pathsep.join([str(bindir), *filter(None, base.get("PATH", "").split(os.pathsep))]),
-    )
-    return env
-
-
-def run(
-    argv: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float | None = COMMAND_TIMEOUT
-) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            list(argv),
-            env=dict(env),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise BenchError(f"{shlex.join(argv)}: {e}") from None
-
-
 def lint_once(case: Case, env: Mapping[str, str], cwd: Path, corpus: Corpus) -> LintResult:
     """Run lint once and read its JSON report."""
-    proc = run(case.argv, env, cwd)
+    proc = run(case.argv, env, COMMAND_TIMEOUT, cwd)
     if proc.returncode not in (0, LINT_EXIT_FINDINGS):
         raise BenchError(f"lint failed (exit {proc.returncode}): {last_line(proc.stderr)}")
     try:
@@ -1573,65 +1498,6 @@ def lint_once(case: Case, env: Mapping[str, str], cwd: Path, corpus: Corpus) -> 
         eta001=sum(rule == "ETA001" for _, rule in findings),
         outside_wired=sum(os.path.dirname(path) not in wired for path, _ in findings),
         problems=problems,
-    )
-
-
-def hyperfine(
-    exe: str,
-    cases: Sequence[Case],
-    runs: int,
-    warmup: int,
-    env: Mapping[str, str],
-    cwd: Path,
-    export: Path,
-) -> dict[str, Timing]:
-    """Time `cases` in one hyperfine run; `-i` lets lint exit 1, and every run's exit code is
-    checked against the case's expected codes from the JSON export instead."""
-    argv = [
-        exe,
-        "--warmup",
-        str(warmup),
-        "--runs",
-        str(runs),
-        "--ignore-failure",
-        "--export-json",
-        str(export),
-        "--shell=none",
-        "--style",
-        "none",
-    ]
-    for case in cases:
-        argv += ["--command-name", case.key, shlex.join(case.argv)]
-    proc = run(argv, env, cwd, timeout=None)
-    if proc.returncode != 0:
-        raise BenchError(f"hyperfine failed (exit {proc.returncode}): {last_line(proc.stderr)}")
-    try:
-        results = {str(r["command"]): r for r in json.loads(export.read_text())["results"]}
-        timings: dict[str, Timing] = {}
-        for case in cases:
-            result = results[case.key]
-            bad = sorted({int(c) for c in result["exit_codes"]} - set(case.exits))
-            if bad:
-                raise BenchError(
-                    f"{case.label} exited {', '.join(map(str, bad))} under hyperfine "
-                    f"(expected {' or '.join(map(str, case.exits))})"
-                )
-            timings[case.key] = timing([float(t) for t in result["times"]])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise BenchError(f"cannot read hyperfine's export {export}: {e!r}") from None
-    return timings
-
-
-def timing(times_s: Sequence[float]) -> Timing:
-    if not times_s:
-        raise BenchError("hyperfine recorded no runs")
-    return Timing(
-        median_s=statistics.median(times_s),
-        mean_s=statistics.fmean(times_s),
-        stddev_s=statistics.stdev(times_s) if len(times_s) > 1 else 0.0,
-        min_s=min(times_s),
-        max_s=max(times_s),
-        runs=len(times_s),
     )
 
 
@@ -1695,26 +1561,6 @@ def print_work(corpus: Corpus, work: LintWork) -> None:
     print(fill(note, width=100, initial_indent="  ", subsequent_indent="  "))
 
 
-def print_targets(targets: Sequence[Target]) -> None:
-    print("targets:")
-    for t in targets:
-        print(f"  {'met ' if t.met else 'MISS'}  {t.description:<56} {t.value}")
-
-
-def last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "(no output)"
-
-
-def fail(message: str) -> NoReturn:
-    print(f"lint_bench: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -1773,7 +1619,14 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
 
         progress(f"hyperfine: {len(cases)} commands x ({WARMUP} warm-up + {args.runs} runs)")
         timings = hyperfine(
-            hyperfine_exe, cases, args.runs, WARMUP, env, cwd, home / "hyperfine.json"
+            hyperfine_exe,
+            cases,
+            runs=args.runs,
+            warmup=WARMUP,
+            env=env,
+            export=home / "hyperfine.json",
+            cwd=cwd,
+            ignore_failure=True,  # lint exits 1; each run's exit code is checked against exits
         )
 
         imports = [
@@ -1783,21 +1636,25 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
         ]
         progress(f"hyperfine: hcl2 import and first parse, {IMPORT_WARMUP} + {IMPORT_RUNS} runs")
         import_timings = hyperfine(
-            hyperfine_exe, imports, IMPORT_RUNS, IMPORT_WARMUP, env, cwd, home / "imports.json"
+            hyperfine_exe,
+            imports,
+            runs=IMPORT_RUNS,
+            warmup=IMPORT_WARMUP,
+            env=env,
+            export=home / "imports.json",
+            cwd=cwd,
+            ignore_failure=True,
         )
         if keep is not None:
             shutil.copytree(dest, keep)
 
     targets = evaluate(timings, result, corpus.expected_findings)
-    version = last_line(run([hyperfine_exe, "--version"], os.environ, Path.cwd()).stdout)
+    version = hyperfine_version(hyperfine_exe)
     print(
         f"eks-tf-auth lint benchmark, {time.strftime('%Y-%m-%d')}: {version} --shell=none, "
         f"{WARMUP} warm-up + {args.runs} runs per command"
     )
-    print(
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, venv {bindir.parent}"
-    )
+    print(host(bindir))
     print()
     roots = sum(m.root for m in corpus.modules)
     print(
@@ -1852,29 +1709,16 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
     )
     print(fill(explanation, width=100, initial_indent="  ", subsequent_indent="  "))
     print()
-    print_targets(targets)
+    print_targets(targets, width=56)
     print()
-    missed = [t for t in targets if not t.met]
-    enforce = os.environ.get("BENCH_ENFORCE") == "1"
-    summary = f"{len(targets) - len(missed)}/{len(targets)} targets met"
-    print(f"{summary}; whole run {time.monotonic() - started:.1f} s", end="")
-    if missed and enforce:
-        print(" (BENCH_ENFORCE=1: exit 1)")
-        return 1
-    print(" (set BENCH_ENFORCE=1 to fail on a miss)" if missed else "")
-    return 0
+    return finish(targets, started)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    hyperfine_exe = require_hyperfine()
-    bindir = venv_bin()
-    try:
-        return bench(args, hyperfine_exe, bindir)
-    except BenchError as e:
-        fail(f"measurement failed: {e}")
-    except KeyboardInterrupt:
-        return 130
+    hyperfine_exe = require_hyperfine(PROG)
+    bindir = venv_bin(PROG, ("eks-tf-auth",))
+    return guarded(PROG, lambda: bench(args, hyperfine_exe, bindir))
 
 
 if __name__ == "__main__":
