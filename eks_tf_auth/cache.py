@@ -106,19 +106,10 @@ def write(dirpath: str, key: str, output: str, expires_at: float) -> bool:
     """Store `output` atomically; False (and nothing written) if the directory is not safe."""
     if not ensure_dir(dirpath):
         return False
-    import tempfile
+    from eks_tf_auth.files import write_atomic
 
     body = b"%s %s %d\n%s" % (FORMAT, key.encode(), int(expires_at), output.encode())
-    fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=dirpath)  # 0600, O_EXCL
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, os.path.join(dirpath, key + _SUFFIX))
-    except BaseException:
-        _unlink(tmp)
-        raise
+    write_atomic(os.path.join(dirpath, key + _SUFFIX), body)
     prune(dirpath, time.time())
     return True
 

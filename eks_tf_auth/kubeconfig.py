@@ -7,7 +7,6 @@ merge replaces what the AWS CLI wrote), else by the cluster name.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from eks_tf_auth import exec_args, validate
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.exec_credential import API_V1, API_VERSIONS
+from eks_tf_auth.files import write_atomic
 from eks_tf_auth.render import render
 
 if TYPE_CHECKING:
@@ -176,29 +176,9 @@ def merge_into(path: str, new_text: str, *, set_context: bool) -> str | None:
     if old_text is not None:
         mode = os.stat(path).st_mode & 0o777
         backup = path + ".bak"
-        write_atomic(backup, old_text, mode=mode)
-    write_atomic(path, text, mode=mode)
+        write_atomic(backup, old_text.encode(), mode=mode)
+    write_atomic(path, text.encode(), mode=mode)
     return backup
-
-
-def write_atomic(path: str, text: str, *, mode: int = 0o600) -> None:
-    """Write a temporary file beside `path`, fsync it, then rename it over `path`."""
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".kubeconfig.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def lookup(

@@ -17,6 +17,7 @@ import yaml
 
 from eks_tf_auth import cli, kubeconfig, render
 from eks_tf_auth.errors import InputError
+from eks_tf_auth.files import write_atomic
 from eks_tf_auth.providers import ProviderRequest, Source, render_providers
 from tests.conftest import (
     TEST_ACCESS_KEY,
@@ -661,7 +662,7 @@ def test_failed_atomic_write_leaves_nothing_behind(
 
     with monkeypatch.context() as patched, pytest.raises(OSError):
         patched.setattr(os, "replace", full)
-        kubeconfig.write_atomic(str(target), "new")
+        write_atomic(str(target), b"new")
     assert [p.name for p in tmp_path.iterdir()] == ["config"] and target.read_text() == "old"
 
 

@@ -195,7 +195,7 @@ def atlantis(
     """Print a repos.yaml workflow that lints the saved plan, and a Dockerfile snippet."""
     from eks_tf_auth.atlantis import Cluster, render_files
     from eks_tf_auth.errors import InputError
-    from eks_tf_auth.kubeconfig import write_atomic
+    from eks_tf_auth.files import write_atomic
 
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if cluster_names and not region:
@@ -207,7 +207,7 @@ def atlantis(
         files = {only: files[only]}
     if output_dir is not None:
         for name, text in files.items():
-            write_atomic(str(output_dir / name), text, mode=0o644)
+            write_atomic(str(output_dir / name), text.encode(), mode=0o644)
             click.echo(f"wrote {output_dir / name}", err=True)
         return 0
     if len(files) == 1:

@@ -63,11 +63,11 @@ def fix(paths: Sequence[Path], *, mode: str = "exec") -> list[Change]:
 
 
 def write(changes: Sequence[Change]) -> None:
-    from eks_tf_auth.kubeconfig import write_atomic
+    from eks_tf_auth.files import write_atomic
 
     for change in changes:
         mode = change.path.stat().st_mode & 0o777
-        write_atomic(str(change.path), change.new, mode=mode)
+        write_atomic(str(change.path), change.new.encode(), mode=mode)
 
 
 def _exec(project: Project, directory: str, module: Module, edits: dict[str, list[_Edit]]) -> None:
