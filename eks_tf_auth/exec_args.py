@@ -32,12 +32,13 @@ def is_aws_cli(command: str) -> bool:
 def build(command: str, who: Identity, *, with_cluster: bool = True) -> list[str]:
     """The exec arguments; `with_cluster=False` leaves cluster and region to kubectl's
     provideClusterInfo (eks-tf-auth only)."""
+    check_command(
+        command,
+        who.external_id,
+        who.session_name,
+        hint="use the eks-tf-auth command, or drop the external id and session name",
+    )
     if is_aws_cli(command):
-        if who.external_id or who.session_name:
-            raise InputError(
-                "aws eks get-token takes no external id or session name",
-                hint="use the eks-tf-auth command, or drop the external id and session name",
-            )
         cluster = (
             ["--cluster-id", who.cluster_id]
             if who.cluster_id
@@ -60,6 +61,14 @@ def build(command: str, who: Identity, *, with_cluster: bool = True) -> list[str
         ("--session-name", who.session_name),
         ("--profile", who.profile),
     )
+
+
+def check_command(
+    command: str, external_id: str | None, session_name: str | None, *, hint: str
+) -> None:
+    """`aws eks get-token` has no flags for an external id or a session name."""
+    if is_aws_cli(command) and (external_id or session_name):
+        raise InputError("aws eks get-token takes no external id or session name", hint=hint)
 
 
 def env(who: Identity) -> dict[str, str]:

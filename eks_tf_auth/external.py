@@ -166,8 +166,9 @@ def _validate(query: Query) -> None:
             f"api_version must be one of {', '.join(exec_credential.API_VERSIONS)}, "
             f"not {query.api_version!r}"
         )
-    if exec_args_mod.is_aws_cli(query.command) and (query.external_id or query.session_name):
-        raise InputError(
-            "aws eks get-token takes no external id or session name",
-            hint='use command = "eks-tf-auth", or drop external_id and session_name',
-        )
+    exec_args_mod.check_command(
+        query.command,
+        query.external_id,
+        query.session_name,
+        hint='use command = "eks-tf-auth", or drop external_id and session_name',
+    )
