@@ -209,3 +209,14 @@ def test_cold_run_with_static_keys_never_imports_botocore(aws_env: AwsEnv) -> No
     mods = loaded_modules(code, env=aws_env.env)
     assert "click" in mods
     assert not {m for m in mods if m.split(".")[0] in HEAVY}
+
+
+def test_command_choices_match_the_core() -> None:
+    """Commands keep their choices as literals (the core loads only inside callbacks)."""
+    from eks_tf_auth import exec_credential, providers
+    from eks_tf_auth.commands import lint, render
+    from eks_tf_auth.lint.formats import FORMAT_NAMES
+
+    assert lint.FORMAT_NAMES == FORMAT_NAMES
+    assert render.API_VERSIONS == exec_credential.API_VERSIONS
+    assert (*providers.PROVIDERS, "all") == render.PROVIDER_CHOICES
