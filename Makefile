@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: venv tools check test pytest bench demo docs clean
+.PHONY: venv tools check test unit pytest bench demo docs clean
 
 $(STAMP): pyproject.toml
+	@echo "setting up $(VENV) (pip install -e '.[dev]'; about a minute on a fresh machine)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip >$(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
@@ -15,6 +16,7 @@ $(STAMP): pyproject.toml
 	  -e '.[dev]' --config-settings editable_mode=compat >>$(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
 	rm -f $(VENV)/.installed-*; touch $@
+	@echo "$(VENV) is ready"
 
 venv: $(STAMP)
 
@@ -35,6 +37,11 @@ pytest: venv tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m coverage combine -q
 	$(BIN)/python -m coverage report
+
+# The fast inner loop: every test that drives no real tool (kubectl, terraform, the AWS CLI, moto,
+# pre-commit, the installed console script), without coverage.
+unit: venv
+	$(BIN)/python -m pytest -m "not real" -q $(PYTEST_ARGS)
 
 bench: venv tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/exec_bench.py

@@ -1,5 +1,56 @@
-"""eks-tf-auth: EKS tokens for Terraform, Atlantis and kubectl."""
+"""eks-tf-auth: EKS tokens for Terraform, Atlantis and kubectl.
+
+The public library API is what `__all__` lists; everything else may move between releases.
+
+    from eks_tf_auth import get_token
+    token = get_token("my-cluster", region="eu-west-1")  # token.value, token.expiration
+
+Importing the package loads nothing but this file: the console script's cache-hit path imports
+it too, so the API's modules load on first use (`__getattr__`).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+__all__ = [
+    "AwsError",
+    "ClusterRequest",
+    "Error",
+    "ExitCode",
+    "InputError",
+    "Token",
+    "__version__",
+    "get_token",
+]
+
+if TYPE_CHECKING:
+    from eks_tf_auth.errors import AwsError, Error, ExitCode, InputError
+    from eks_tf_auth.identity import ClusterRequest, get_token
+    from eks_tf_auth.token import Token
+
+_HOMES = {
+    "AwsError": "eks_tf_auth.errors",
+    "Error": "eks_tf_auth.errors",
+    "ExitCode": "eks_tf_auth.errors",
+    "InputError": "eks_tf_auth.errors",
+    "ClusterRequest": "eks_tf_auth.identity",
+    "get_token": "eks_tf_auth.identity",
+    "Token": "eks_tf_auth.token",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'eks_tf_auth' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

@@ -1,14 +1,11 @@
-"""The root click group and `main`, which maps every outcome to an exit code.
-
-Exit codes: 0 ok (no findings) · 1 the operation failed (or findings) · 2 usage or input error ·
-3 internal error · 130 interrupted.
-"""
+"""The root click group and `main`, which maps every outcome to an `ExitCode`: 0 ok (no findings)
+· 1 the operation failed (or findings) · 2 usage or input error · 3 internal error · 130
+interrupted."""
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from collections.abc import Sequence
 
@@ -16,34 +13,26 @@ import click
 
 from eks_tf_auth import __version__
 from eks_tf_auth.commands.cache import cache_group
-from eks_tf_auth.commands.exec_credential import exec_command
+from eks_tf_auth.commands.exec import exec_command
 from eks_tf_auth.commands.external import external_command
 from eks_tf_auth.commands.lint import lint_command
 from eks_tf_auth.commands.render import render_group
-from eks_tf_auth.errors import Error
+from eks_tf_auth.errors import Error, ExitCode
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
-EXIT_INTERRUPTED = 130
 DEBUG_ENV = "EKS_TF_AUTH_DEBUG"
 PROG = "eks-tf-auth"
 
-# Whatever reaches stderr passes this filter: tokens and signatures never do.
-_SECRETS = re.compile(
-    r"(k8s-aws-v1\.)[A-Za-z0-9_-]+"
-    r"|((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=)[^&\s\"']+",
-)
 
+def _redact(text: str) -> str:
+    """Whatever reaches stderr passes the token module's filter: tokens and signatures never do."""
+    from eks_tf_auth.token import redact
 
-def redact(text: str) -> str:
-    return _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "REDACTED", text)
+    return redact(text)
 
 
 class _RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return _redact(super().format(record))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,22 +60,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=args)
     except click.exceptions.NoArgsIsHelpError as e:  # a group run without a command
         click.echo(e.ctx.get_help() if e.ctx else e.format_message(), err=True)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except click.UsageError as e:
         command = e.ctx.command_path if e.ctx else PROG
         _report(e.format_message(), f"see '{command} --help'", one_line=one_line)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except click.ClickException as e:
         _report(e.format_message(), None, one_line=one_line)
-        return EXIT_FAILED
+        return ExitCode.FAILED
     except (click.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except Error as e:
         _report(e.message, e.hint, one_line=one_line)
         if debug:
             logging.getLogger(__name__).debug("traceback", exc_info=True)
-        return e.exit_code
+        return int(e.exit_code)
     except Exception as e:
         if debug:
             logging.getLogger(__name__).exception("internal error")
@@ -94,18 +83,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{PROG}: internal error: {type(e).__name__}; set {DEBUG_ENV}=1 for a traceback",
             err=True,
         )
-        return EXIT_INTERNAL
-    return result if isinstance(result, int) else EXIT_OK
+        return ExitCode.INTERNAL
+    return int(result) if isinstance(result, int) else int(ExitCode.OK)
 
 
 def _report(message: str, hint: str | None, *, one_line: bool = False) -> None:
-    text = f"{PROG}: error: {redact(' '.join(message.split()))}"
+    text = f"{PROG}: error: {_redact(' '.join(message.split()))}"
     if hint and one_line:
-        click.echo(f"{text} (hint: {redact(hint)})", err=True)
+        click.echo(f"{text} (hint: {_redact(hint)})", err=True)
         return
     click.echo(text, err=True)
     if hint:
-        click.echo(f"hint: {redact(hint)}", err=True)
+        click.echo(f"hint: {_redact(hint)}", err=True)
 
 
 def _configure_logging(debug: bool) -> None:

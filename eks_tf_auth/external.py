@@ -12,18 +12,16 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from eks_tf_auth import credential, exec_credential, validate
-from eks_tf_auth import exec_args as exec_args_mod
-from eks_tf_auth.awsconfig import load_settings
+from eks_tf_auth import identity
 from eks_tf_auth.errors import AwsError, InputError
-from eks_tf_auth.sts import resolve_endpoint
-from eks_tf_auth.token import presign_token, utcnow
+from eks_tf_auth.exec import argv, protocol
+from eks_tf_auth.token import format_time, utcnow
 
 logger = logging.getLogger(__name__)
 
-QUERY_KEYS = (
+IDENTITY_KEYS = (
     "cluster_name",
     "cluster_id",
     "region",
@@ -31,10 +29,8 @@ QUERY_KEYS = (
     "role_arn",
     "external_id",
     "session_name",
-    "command",
-    "api_version",
-    "include_token",
 )
+QUERY_KEYS = (*IDENTITY_KEYS, "command", "api_version", "include_token")
 FROZEN_TOKEN_NOTE = (
     "include_token: this token is frozen into saved plans and state and expires 15 minutes "
     "after the plan; prefer the exec arguments (lint rule ETA006 flags this use)"
@@ -43,15 +39,9 @@ FROZEN_TOKEN_NOTE = (
 
 @dataclass(frozen=True)
 class Query:
-    cluster_name: str
-    cluster_id: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    role_arn: str | None = None
-    external_id: str | None = None
-    session_name: str | None = None
-    command: str = exec_args_mod.DEFAULT_COMMAND
-    api_version: str = exec_credential.DEFAULT_API_VERSION
+    who: identity.ClusterRequest  # cluster_name is set: DescribeCluster needs it
+    command: str = argv.DEFAULT_COMMAND
+    api_version: str = protocol.DEFAULT_API_VERSION
     include_token: bool = False
 
 
@@ -72,14 +62,24 @@ def parse_query(raw: str) -> Query:
     if not_strings:
         raise InputError(f"query value(s) must be strings: {', '.join(not_strings)}")
     given = {k: v for k, v in doc.items() if v != ""}
-    name = given.get("cluster_name")
-    if name is None:
+    if given.get("cluster_name") is None:
         raise InputError("the query needs cluster_name (and cluster_id for an Outposts cluster)")
-    include = given.pop("include_token", "false")
+    include = given.get("include_token", "false")
     if include not in ("true", "false"):
         raise InputError(f'include_token must be "true" or "false", not {include!r}')
-    query = Query(**given, include_token=include == "true")
-    _validate(query)
+    query = Query(
+        identity.ClusterRequest(**{k: v for k, v in given.items() if k in IDENTITY_KEYS}),
+        command=given.get("command", argv.DEFAULT_COMMAND),
+        api_version=protocol.check_api_version(
+            given.get("api_version", protocol.DEFAULT_API_VERSION), source="api_version"
+        ),
+        include_token=include == "true",
+    )
+    argv.check_command(
+        query.command,
+        query.who,
+        hint='use command = "eks-tf-auth", or drop external_id and session_name',
+    )
     return query
 
 
@@ -90,26 +90,14 @@ def describe(
     now: Callable[[], datetime] = utcnow,
 ) -> dict[str, str]:
     """Look the cluster up and return the data source's result, every value a string."""
-    from eks_tf_auth import aws
+    from eks_tf_auth.aws.eks import describe_cluster
 
-    settings = load_settings(environ, profile=query.profile)
-    region = query.region or settings.region
-    if not region:
-        raise InputError(
-            f"no region for cluster {query.cluster_name!r}: set region in the query, AWS_REGION "
-            "or the profile"
-        )
-    endpoint = resolve_endpoint(validate.region(region), settings)
-    creds = credential.resolve_credentials(
-        environ,
-        profile=query.profile,
-        role_arn=query.role_arn,
-        external_id=query.external_id,
-        session_name=query.session_name,
-        region=region,
-        endpoint=endpoint,
-    )
-    cluster = aws.describe_cluster(query.profile, creds, name=query.cluster_name, region=region)
+    resolved = identity.resolve(query.who, environ)
+    region = resolved.region
+    creds = identity.credentials(resolved, environ)
+    name = query.who.cluster_name
+    assert name is not None  # parse_query requires it
+    cluster = describe_cluster(query.who.profile, creds, name=name, region=region)
     if cluster.status != "ACTIVE":
         raise AwsError(
             f"cluster {cluster.name!r} in {region} is {cluster.status}, not ACTIVE",
@@ -123,52 +111,16 @@ def describe(
         "exec_api_version": query.api_version,
         "exec_command": query.command,
         "exec_args": json.dumps(exec_args(query, region)),
-        "exec_env": json.dumps(exec_args_mod.env(_identity(query, region))),
+        "exec_env": json.dumps(argv.env(query.who.profile)),
     }
     if query.include_token:
         logger.warning("%s", FROZEN_TOKEN_NOTE)
-        token = presign_token(creds, query.cluster_id or cluster.name, endpoint, now=now)
+        token = identity.mint_token(resolved, creds, now=now)
         result["token"] = token.value
-        result["expiration"] = token.expires_at.astimezone(timezone.utc).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        result["expiration"] = format_time(token.expiration)
     return result
 
 
 def exec_args(query: Query, region: str) -> list[str]:
     """Arguments for the provider's exec block that ask for this query's identity."""
-    return exec_args_mod.build(query.command, _identity(query, region))
-
-
-def _identity(query: Query, region: str) -> exec_args_mod.Identity:
-    return exec_args_mod.Identity(
-        cluster_name=query.cluster_name,
-        region=region,
-        cluster_id=query.cluster_id,
-        role_arn=query.role_arn,
-        external_id=query.external_id,
-        session_name=query.session_name,
-        profile=query.profile,
-    )
-
-
-def _validate(query: Query) -> None:
-    validate.cluster_name(query.cluster_name)
-    if query.cluster_id is not None:
-        validate.cluster_id(query.cluster_id)
-    if query.region is not None:
-        validate.region(query.region)
-    credential.validate_role_options(
-        query.role_arn, query.external_id, query.session_name, flags=False
-    )
-    if query.api_version not in exec_credential.API_VERSIONS:
-        raise InputError(
-            f"api_version must be one of {', '.join(exec_credential.API_VERSIONS)}, "
-            f"not {query.api_version!r}"
-        )
-    exec_args_mod.check_command(
-        query.command,
-        query.external_id,
-        query.session_name,
-        hint='use command = "eks-tf-auth", or drop external_id and session_name',
-    )
+    return argv.build(query.command, query.who, region)

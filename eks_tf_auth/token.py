@@ -1,5 +1,8 @@
 """EKS bearer tokens: a SigV4 query-presigned STS GetCallerIdentity URL, base64url-encoded.
 
+This module owns the token format: its prefix and validity, signing, decoding and redaction.
+Nothing else in the package redefines them.
+
 Signed here with the standard library rather than botocore, whose import alone (~150 ms) costs more
 than the whole cold `exec` path may (bench/README.md has the figures). The known-answer test pins
 this signer to the value botocore and aws-iam-authenticator produce, byte for byte.
@@ -10,13 +13,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, quote, urlsplit
 
 from eks_tf_auth.errors import AwsError
-from eks_tf_auth.sts import Endpoint
+
+if TYPE_CHECKING:
+    from eks_tf_auth.aws.credentials import Credentials
+    from eks_tf_auth.aws.endpoints import Endpoint
 
 TOKEN_PREFIX = "k8s-aws-v1."
 CLUSTER_ID_HEADER = "x-k8s-aws-id"
@@ -25,24 +33,25 @@ SERVICE = "sts"
 STS_ACTION = "GetCallerIdentity"
 STS_VERSION = "2011-06-15"
 PRESIGN_EXPIRES = 60  # seconds; EKS ignores it and accepts a token for 15 minutes after signing
-TOKEN_LIFETIME = timedelta(minutes=14)  # one minute short of EKS's 15, as clients refresh late
+TOKEN_VALIDITY = timedelta(minutes=15)  # how long EKS accepts a token after its X-Amz-Date
+TOKEN_LIFETIME = timedelta(minutes=14)  # what we advertise: clients refresh late
 CREDENTIAL_MARGIN = timedelta(minutes=1)
 EMPTY_PAYLOAD_SHA256 = hashlib.sha256(b"").hexdigest()
 MAX_TOKEN_LENGTH = 4096  # EKS answers a longer token with a bare 401
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    expires_at: datetime | None = None  # None for long-term keys
+# A token as it appears in text (plans, state, logs): the prefix and a base64url body.
+TOKEN_PATTERN = re.compile(r"k8s-aws-v1\.[A-Za-z0-9_-]{20,}")
+_SECRETS = re.compile(
+    r"(k8s-aws-v1\.)[A-Za-z0-9_-]+"
+    r"|((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=)[^&\s\"']+",
+)
 
 
 @dataclass(frozen=True)
 class Token:
-    value: str = field(repr=False)
-    expires_at: datetime
+    """An EKS bearer token and when to stop using it (aware UTC)."""
+
+    value: str = field(repr=False)  # "k8s-aws-v1." + base64url of the presigned URL
+    expiration: datetime
 
 
 def utcnow() -> datetime:
@@ -101,10 +110,43 @@ def presign_token(
     signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     url = f"{endpoint.url}/?{query}&X-Amz-Signature={signature}"
     encoded = base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
-    expires_at = signed_at + TOKEN_LIFETIME
+    expiration = signed_at + TOKEN_LIFETIME
     if credentials.expires_at is not None:
-        expires_at = min(expires_at, credentials.expires_at - CREDENTIAL_MARGIN)
-    return Token(TOKEN_PREFIX + encoded, expires_at)
+        expiration = min(expiration, credentials.expires_at - CREDENTIAL_MARGIN)
+    return Token(TOKEN_PREFIX + encoded, expiration)
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC, as ExecCredential's expirationTimestamp and the external result carry it."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def decode(token: str) -> str | None:
+    """The presigned URL inside a token, or None where it is not one."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    body = token[len(TOKEN_PREFIX) :]
+    try:
+        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def signed_at(token: str) -> datetime | None:
+    """When a token was signed (its X-Amz-Date), or None where that cannot be read."""
+    url = decode(token)
+    if url is None:
+        return None
+    try:
+        stamp = parse_qs(urlsplit(url).query)["X-Amz-Date"][0]
+        return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except (ValueError, KeyError):
+        return None
+
+
+def redact(text: str) -> str:
+    """`text` with every token, signature, session token and credential scope replaced."""
+    return _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "REDACTED", text)
 
 
 def _quote(value: str) -> str:

@@ -1,68 +1,35 @@
+"""Fixtures only; the helpers they use live in tests/support/."""
+
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# The known answer (aws-iam-authenticator's test vector).
-KAT_ACCESS_KEY = "ASIAR2TG44V6AS3ZZE7C"
-KAT_SECRET = "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q"
-KAT_SIGNATURE = "e211dba77aba9dc44b0b6be38b8eaad092599c5157f6314444c5b9d85747f5ce"
-TEST_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
-TEST_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-TEST_ARN = "arn:aws:iam::123456789012:user/test"
-IN_CI = os.environ.get("CI") == "true"
-BIN_DIR = Path(sys.executable).parent
+from tests.support import tools
+from tests.support.aws import (
+    MOTO_CLUSTER,
+    TEST_ACCESS_KEY,
+    TEST_SECRET,
+    AwsEnv,
+    moto_cluster_ca,
+)
+from tests.support.tools import IN_CI, clean_env, free_port, real_tool, require_tool
+
+REAL_FIXTURES = frozenset({"moto_url", "moto_cluster", "terraform_bin", "mirror", "wheel"})
 
 
-def require_tool(name: str) -> str:
-    """The tool's path; a skip on a laptop without it, a failure under CI=true."""
-    path = shutil.which(name) or (str(BIN_DIR / name) if (BIN_DIR / name).exists() else None)
-    if path is None:
-        message = f"{name} is not installed"
-        if IN_CI:
-            pytest.fail(f"{message} (CI=true: the Makefile must install it)")
-        pytest.skip(message)
-    return path
-
-
-def clean_env(base: Mapping[str, str], **overrides: str) -> dict[str, str]:
-    """The process environment without any AWS_/KUBERNETES_/EKS_TF_AUTH_ variable."""
-    env = {
-        k: v for k, v in base.items() if not k.startswith(("AWS_", "KUBERNETES_", "EKS_TF_AUTH_"))
-    }
-    env.update(overrides)
-    return env
-
-
-@dataclass
-class AwsEnv:
-    env: dict[str, str]
-    home: Path
-    cache_dir: Path
-    config_file: Path
-    credentials_file: Path
-
-    def run(
-        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
-        """Run the installed console script, as kubectl and Terraform do."""
-        return subprocess.run(
-            [str(BIN_DIR / "eks-tf-auth"), *args],
-            env=dict(env if env is not None else self.env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+@pytest.fixture(autouse=True)
+def _current_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Lets tests.support.tools.real_tool see which test is running; a test that takes a
+    fixture of a real tool must be marked too."""
+    tools._current.append(request.node)
+    for name in sorted(REAL_FIXTURES & set(request.fixturenames)):
+        real_tool(f"the {name} fixture")
+    yield
+    tools._current.pop()
 
 
 @pytest.fixture
@@ -90,15 +57,10 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsEnv:
     return AwsEnv(env, home, cache_dir, home / "aws-config", home / "aws-credentials")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """moto's server on 127.0.0.1 in this process, so tests can read its backends."""
+    real_tool("moto's server")
     server_mod = pytest.importorskip("moto.server") if not IN_CI else __import__("moto.server")
     from moto.server import ThreadedMotoServer
 
@@ -110,9 +72,6 @@ def moto_url() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
-
-
-MOTO_CLUSTER = "prod"
 
 
 @pytest.fixture(scope="session")
@@ -136,86 +95,6 @@ def moto_cluster(moto_url: str) -> str:
     return MOTO_CLUSTER
 
 
-def moto_cluster_ca(name: str) -> None:
-    """Give moto's cluster `name` a real PEM CA (moto's own is random text)."""
-    from moto.eks.models import eks_backends
-
-    from tests.support.eks_double import EksApiDouble
-
-    ca_data = EksApiDouble(cluster_id=name, identities={}).ca_data
-    for by_region in eks_backends.values():
-        for backend in by_region.values():
-            if name in backend.clusters:
-                backend.clusters[name].certificate_authority = {"data": ca_data}
-
-
-@dataclass(frozen=True)
-class MotoSession:
-    arn: str
-    role_arn: str
-    session_name: str
-    external_id: str | None
-    secret_access_key: str
-    session_token: str
-
-
-def moto_sessions() -> dict[str, MotoSession]:
-    """Every role session moto has handed out, by access key id (moto runs in this process)."""
-    from moto.sts.models import sts_backends
-
-    found: dict[str, MotoSession] = {}
-    for by_partition in list(sts_backends.values()):
-        for backend in list(by_partition.values()):
-            for role in backend.assumed_roles:
-                found[role.access_key_id] = MotoSession(
-                    role.arn,
-                    role.role_arn,
-                    role.session_name,
-                    role.external_id,
-                    role.secret_access_key,
-                    role.session_token,
-                )
-    return found
-
-
-def kubectl_binary(version: str | None = None) -> str:
-    """kubectl, or one of the versioned binaries beside the one the dispatcher resolves to."""
-    path = require_tool("kubectl")
-    if version is None:
-        return path
-    versioned = Path(os.path.realpath(path)).parent / f"kubectl.{version}"
-    if not versioned.exists():
-        if IN_CI:
-            pytest.fail(f"{versioned} is missing")
-        pytest.skip(f"{versioned} is missing")
-    return str(versioned)
-
-
-def with_bin_on_path(env: Mapping[str, str]) -> dict[str, str]:
-    """`env` with this venv's bin first on PATH, so kubeconfigs can run plain `eks-tf-auth`."""
-    return {**env, "PATH": f"{BIN_DIR}{os.pathsep}{env.get('PATH', os.defpath)}"}
-
-
-def kubectl_whoami(kubeconfig: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """`kubectl auth whoami` (1.33) through `kubeconfig`; stdout is the username alone."""
-    return subprocess.run(
-        [
-            kubectl_binary("1.33"),
-            "--kubeconfig",
-            str(kubeconfig),
-            "auth",
-            "whoami",
-            "-o",
-            "jsonpath={.status.userInfo.username}",
-        ],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def terraform_bin() -> str:
     return require_tool("terraform")
@@ -224,6 +103,7 @@ def terraform_bin() -> str:
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     """The image's hashicorp/aws provider mirror (a failure under CI=true when missing)."""
+    real_tool("terraform's provider mirror")
     from tests.support.terraform import find_mirror
 
     found = find_mirror()
@@ -233,3 +113,24 @@ def mirror() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return found
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout built into a wheel with the venv's own setuptools: no package index."""
+    real_tool("pip wheel")
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("wheel")
+    root = Path(__file__).resolve().parent.parent
+    flags = ["-q", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(out)]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", *flags, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    [built] = out.glob("eks_tf_auth-*.whl")
+    return built

@@ -10,8 +10,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.conftest import TEST_ACCESS_KEY, TEST_SECRET, AwsEnv, require_tool
+from tests.support.aws import TEST_ACCESS_KEY, TEST_SECRET, AwsEnv
+from tests.support.tools import require_tool
 from tests.support.verifier import verify_token
+
+pytestmark = pytest.mark.real
 
 # Parts that differ between two signings a second apart.
 TIME_DEPENDENT = {"X-Amz-Date", "X-Amz-Signature", "X-Amz-Credential"}

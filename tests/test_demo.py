@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import clean_env, require_tool, with_bin_on_path
+import pytest
+
+from tests.support.tools import clean_env, require_tool, with_bin_on_path
+
+pytestmark = pytest.mark.real
 
 ROOT = Path(__file__).resolve().parent.parent
 

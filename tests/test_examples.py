@@ -10,16 +10,9 @@ import hcl2
 import pytest
 import yaml
 
-from tests.conftest import (
-    TEST_ACCESS_KEY,
-    TEST_ARN,
-    TEST_SECRET,
-    AwsEnv,
-    kubectl_binary,
-    kubectl_whoami,
-    with_bin_on_path,
-)
+from tests.support.aws import TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET, AwsEnv
 from tests.support.eks_double import EksApiDouble, Identity
+from tests.support.tools import kubectl_binary, kubectl_whoami, with_bin_on_path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KUBECONFIGS = sorted((EXAMPLES / "kubeconfig").glob("*.yaml"))
@@ -38,6 +31,7 @@ def test_every_example_has_a_readme() -> None:
         assert (d / "README.md").read_text().strip(), d
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("path", KUBECONFIGS, ids=lambda p: p.name)
 def test_kubeconfig_loads_in_kubectl(path: Path) -> None:
     proc = subprocess.run(
@@ -51,6 +45,7 @@ def test_kubeconfig_loads_in_kubectl(path: Path) -> None:
     assert '"command": "eks-tf-auth"' in proc.stdout
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("path", KUBECONFIGS, ids=lambda p: p.name)
 def test_kubeconfig_authenticates_against_the_api_double(
     path: Path, aws_env: AwsEnv, tmp_path: Path

@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN_DIR, TEST_ACCESS_KEY, TEST_SECRET, AwsEnv
+from tests.support.aws import TEST_ACCESS_KEY, TEST_SECRET, AwsEnv
+from tests.support.tools import BIN_DIR
 from tests.support.verifier import TokenRejected, VerifiedToken, verify_token
+
+pytestmark = pytest.mark.real
 
 V1 = "client.authentication.k8s.io/v1"
 V1BETA1 = "client.authentication.k8s.io/v1beta1"

@@ -11,9 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from eks_tf_auth import aws, external
+from eks_tf_auth import external
+from eks_tf_auth.aws import eks as aws
 from eks_tf_auth.errors import AwsError, InputError
-from tests.conftest import BIN_DIR, TEST_ACCESS_KEY, TEST_SECRET, AwsEnv, moto_sessions
+from tests.support.aws import TEST_ACCESS_KEY, TEST_SECRET, AwsEnv, moto_sessions
+from tests.support.tools import BIN_DIR, real_tool
 from tests.support.verifier import verify_token
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
@@ -27,6 +29,7 @@ def ext_env(aws_env: AwsEnv, moto_url: str, moto_cluster: str) -> AwsEnv:
 
 
 def run_external(env: AwsEnv, stdin: str) -> subprocess.CompletedProcess[str]:
+    real_tool("the eks-tf-auth console script")
     return subprocess.run(
         [str(BIN_DIR / "eks-tf-auth"), "external"],
         input=stdin,
@@ -192,9 +195,9 @@ def one_line_failure(proc: subprocess.CompletedProcess[str], text: str) -> None:
         ('{"cluster_name": "prod", "include_token": "yes"}', "include_token must be"),
         (
             '{"cluster_name": "prod", "api_version": "client.authentication.k8s.io/v1alpha1"}',
-            "api_version must be",
+            "was removed in Kubernetes 1.24",
         ),
-        ('{"cluster_name": "prod", "external_id": "abc"}', "need role_arn"),
+        ('{"cluster_name": "prod", "external_id": "abc"}', "needs a role ARN"),
         ('{"cluster_name": "prod", "role_arn": "arn:aws:iam::1:role/x"}', "invalid role ARN"),
         (
             '{"cluster_name": "prod", "command": "aws", "role_arn": "'
@@ -217,7 +220,7 @@ def test_no_credentials(ext_env: AwsEnv) -> None:
 def test_no_region(ext_env: AwsEnv) -> None:
     del ext_env.env["AWS_REGION"]
     one_line_failure(
-        run_external(ext_env, '{"cluster_name": "prod"}'), "no region for cluster 'prod'"
+        run_external(ext_env, '{"cluster_name": "prod"}'), "no region given for cluster 'prod'"
     )
 
 
@@ -269,13 +272,15 @@ def test_outposts_cluster_id_goes_into_args() -> None:
     query = external.parse_query(
         '{"cluster_name": "edge", "cluster_id": "0d2f6c3e-1a2b-4c5d-8e9f-0123456789ab"}'
     )
-    assert external.exec_args(query, "us-west-2")[:3] == ["exec", "--cluster-id", query.cluster_id]
-    aws_query = external.Query("edge", query.cluster_id, command="/usr/local/bin/aws")
-    assert external.exec_args(aws_query, "us-west-2")[4:6] == ["--cluster-id", query.cluster_id]
+    ident = query.who.cluster_id
+    assert ident is not None
+    assert external.exec_args(query, "us-west-2")[:3] == ["exec", "--cluster-id", ident]
+    aws_query = external.Query(query.who, command="/usr/local/bin/aws")
+    assert external.exec_args(aws_query, "us-west-2")[4:6] == ["--cluster-id", ident]
 
 
 def test_empty_strings_mean_not_given() -> None:
     query = external.parse_query('{"cluster_name": "prod", "region": "", "role_arn": ""}')
-    assert query.region is None and query.role_arn is None
+    assert query.who.region is None and query.who.role_arn is None
     with pytest.raises(InputError):
         external.parse_query('{"cluster_name": "prod", "cluster_id": "nope"}')

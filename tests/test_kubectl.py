@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BIN_DIR, TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET, AwsEnv, kubectl_binary
+from tests.support.aws import TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET, AwsEnv
 from tests.support.eks_double import EksApiDouble, Identity
+from tests.support.tools import BIN_DIR, kubectl_binary
+
+pytestmark = pytest.mark.real
 
 V1 = "client.authentication.k8s.io/v1"
 V1BETA1 = "client.authentication.k8s.io/v1beta1"

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_ACCESS_KEY, TEST_SECRET, AwsEnv, moto_sessions
+from tests.support.aws import TEST_ACCESS_KEY, TEST_SECRET, AwsEnv, moto_sessions
 from tests.support.verifier import VerifiedToken, verify_token
+
+pytestmark = pytest.mark.real
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
 OTHER_ROLE = "arn:aws:iam::210987654321:role/readonly"

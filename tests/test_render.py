@@ -15,21 +15,17 @@ import hcl2
 import pytest
 import yaml
 
-from eks_tf_auth import cli, kubeconfig, render
+from eks_tf_auth import cli
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.files import write_atomic
-from eks_tf_auth.providers import ProviderRequest, Source, render_providers
-from tests.conftest import (
-    TEST_ACCESS_KEY,
-    TEST_ARN,
-    TEST_SECRET,
-    AwsEnv,
-    kubectl_binary,
-    require_tool,
-    with_bin_on_path,
-)
+from eks_tf_auth.identity import ClusterRequest
+from eks_tf_auth.render import env as render
+from eks_tf_auth.render import kubeconfig
+from eks_tf_auth.render.providers import ProviderRequest, Source, render_providers
+from tests.support.aws import TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET, AwsEnv
 from tests.support.eks_double import EksApiDouble, Identity
 from tests.support.terraform import fmt_check
+from tests.support.tools import kubectl_binary, require_tool, with_bin_on_path
 
 GOLDEN = Path(__file__).resolve().parent / "assets" / "render"
 REGENERATE = os.environ.get("EKS_TF_AUTH_REGENERATE_GOLDEN") == "1"
@@ -134,6 +130,7 @@ def check_golden(name: str, text: str) -> None:
     assert text == path.read_text(), f"{name} differs from its golden file"
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("case", list(PROVIDER_CASES))
 def test_provider_golden_fmt_and_hcl2(
     case: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -150,15 +147,13 @@ def test_provider_golden_fmt_and_hcl2(
     assert not re.search(r"^\s*token\s*=", text, re.M)  # exec only, never a static token
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("source", list(Source))
 @pytest.mark.parametrize("helm", ["block", "attribute"])
 def test_every_provider_combination_is_fmt_clean(source: Source, helm: str, tmp_path: Path) -> None:
     text = render_providers(
         ProviderRequest(
-            "prod",
-            region="eu-west-1",
-            role_arn=ROLE,
-            profile="ci",
+            ClusterRequest(cluster_name="prod", region="eu-west-1", role_arn=ROLE, profile="ci"),
             source=source,
             helm_syntax=helm,
             endpoint=ENDPOINT,
@@ -192,6 +187,7 @@ def test_atlantis_output_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "FROM ghcr.io/runatlantis/atlantis:" in (tmp_path / "out" / "Dockerfile").read_text()
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("case", list(KUBECONFIG_CASES))
 def test_kubeconfig_golden_and_kubectl_view(
     case: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -212,6 +208,7 @@ def test_kubeconfig_golden_and_kubectl_view(
     assert viewed["users"][0]["user"]["exec"]["provideClusterInfo"] is True
 
 
+@pytest.mark.real
 @pytest.mark.parametrize(
     "api_version", ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]
 )
@@ -272,7 +269,7 @@ def test_describes_several_clusters_from_eks(
             roleArn="arn:aws:iam::123456789012:role/eks",
             resourcesVpcConfig={"subnetIds": []},
         )
-    from tests.conftest import moto_cluster_ca
+    from tests.support.aws import moto_cluster_ca
 
     moto_cluster_ca("staging")
     env = {**aws_env.env, "AWS_ENDPOINT_URL_EKS": moto_url, "AWS_ENDPOINT_URL_STS": moto_url}
@@ -580,8 +577,8 @@ def test_templates_refuse_undefined_names() -> None:
 
 def test_kubeconfig_api_version_is_checked() -> None:
     with pytest.raises(InputError):
-        kubeconfig.validate_request(
-            kubeconfig.KubeconfigRequest(("prod",), "eu-west-1", api_version="v9")
+        kubeconfig.KubeconfigRequest(
+            ("prod",), ClusterRequest(region="eu-west-1"), api_version="v9"
         )
 
 
@@ -607,11 +604,11 @@ def test_progress_line(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_aws_cli_takes_no_external_id() -> None:
-    from eks_tf_auth import exec_args
+    from eks_tf_auth.exec import argv
 
-    who = exec_args.Identity("prod", "eu-west-1", external_id="ext-1")
+    who = ClusterRequest(cluster_name="prod", role_arn=ROLE, external_id="ext-1")
     with pytest.raises(InputError, match="no external id"):
-        exec_args.build("/usr/local/bin/aws", who)
+        argv.build("/usr/local/bin/aws", who, "eu-west-1")
 
 
 @pytest.mark.parametrize(
@@ -620,17 +617,26 @@ def test_aws_cli_takes_no_external_id() -> None:
         ({"providers": ("kubernetes", "nomad")}, "unknown provider"),
         ({"providers": ()}, "none given"),
         ({"helm_syntax": "yaml"}, "unknown helm syntax"),
-        ({"api_version": "client.authentication.k8s.io/v1alpha1"}, "unsupported apiVersion"),
+        ({"api_version": "client.authentication.k8s.io/v1alpha1"}, "removed in Kubernetes 1.24"),
+        (
+            {"api_version": "client.authentication.k8s.io/v2"},
+            "unsupported ExecCredential apiVersion",
+        ),
     ],
 )
 def test_provider_request_checks(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(InputError, match=message):
-        render_providers(ProviderRequest("prod", region="eu-west-1", **kwargs))  # type: ignore[arg-type]
+        render_providers(
+            ProviderRequest(
+                ClusterRequest(cluster_name="prod", region="eu-west-1"),
+                **kwargs,  # type: ignore[arg-type]
+            )
+        )
 
 
 def test_kubeconfig_request_needs_a_cluster() -> None:
     with pytest.raises(InputError, match="no cluster given"):
-        kubeconfig.validate_request(kubeconfig.KubeconfigRequest((), "eu-west-1"))
+        kubeconfig.KubeconfigRequest((), ClusterRequest(region="eu-west-1"))
 
 
 def test_kubeconfig_needs_a_region(
@@ -671,32 +677,3 @@ def test_ca_data_with_bad_padding() -> None:
 
     with pytest.raises(InputError, match="not base64"):
         validate.ca_data("abc")
-
-
-def test_the_wheel_ships_every_template(tmp_path: Path) -> None:
-    import zipfile
-
-    root = Path(__file__).resolve().parent.parent
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "-w",
-            str(tmp_path),
-            str(root),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    [wheel] = tmp_path.glob("eks_tf_auth-*.whl")
-    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".j2")}
-    expected = {
-        f"eks_tf_auth/templates/{p.name}" for p in (root / "eks_tf_auth" / "templates").glob("*.j2")
-    }
-    assert shipped == expected and len(expected) >= 9

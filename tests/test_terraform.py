@@ -11,16 +11,12 @@ import hcl2
 import pytest
 import yaml
 
-from tests.conftest import (
-    TEST_ACCESS_KEY,
-    TEST_ARN,
-    TEST_SECRET,
-    AwsEnv,
-    kubectl_whoami,
-    with_bin_on_path,
-)
+from tests.support.aws import TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET, AwsEnv
 from tests.support.eks_double import EksApiDouble, Identity
 from tests.support.terraform import Terraform, fmt_check, tf_files, write_cli_config
+from tests.support.tools import kubectl_whoami, with_bin_on_path
+
+pytestmark = pytest.mark.real
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = ROOT / "terraform" / "modules" / "eks-exec-auth"

@@ -9,14 +9,15 @@ from unittest import mock
 import botocore.session
 import pytest
 
-from eks_tf_auth.awsconfig import AwsSettings
-from eks_tf_auth.sts import Endpoint, resolve_endpoint
+from eks_tf_auth.aws.config import AwsSettings
+from eks_tf_auth.aws.credentials import Credentials
+from eks_tf_auth.aws.endpoints import Endpoint, resolve_endpoint
 from eks_tf_auth.token import (
     TOKEN_PREFIX,
-    Credentials,
     presign_token,
+    redact,
 )
-from tests.conftest import KAT_ACCESS_KEY, KAT_SECRET, KAT_SIGNATURE
+from tests.support.aws import KAT_ACCESS_KEY, KAT_SECRET, KAT_SIGNATURE
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -84,7 +85,7 @@ def test_known_answer() -> None:
     url = decode(token.value)
     assert url.startswith("https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&")
     assert url.endswith(f"&X-Amz-Signature={KAT_SIGNATURE}")
-    assert token.expires_at == KAT_TIME + timedelta(minutes=14)
+    assert token.expiration == KAT_TIME + timedelta(minutes=14)
     assert "value" not in repr(token) and KAT_SIGNATURE not in repr(token)
 
 
@@ -132,9 +133,20 @@ def test_expiration_is_capped_by_credentials(
     endpoint = Endpoint(
         "https://sts.us-west-2.amazonaws.com", "sts.us-west-2.amazonaws.com", "us-west-2"
     )
-    assert presign_token(creds, "c", endpoint, now=fixed(KAT_TIME)).expires_at == expected
+    assert presign_token(creds, "c", endpoint, now=fixed(KAT_TIME)).expiration == expected
 
 
 def test_credentials_repr_hides_secrets() -> None:
     creds = Credentials("AKID", "very-secret", "session-secret")
     assert "very-secret" not in repr(creds) and "session-secret" not in repr(creds)
+
+
+def test_redact() -> None:
+    text = (
+        "url https://sts.x/?X-Amz-Credential=AKID%2F1&X-Amz-Security-Token=abc&X-Amz-Signature=ff "
+        "token k8s-aws-v1.aHR0cHM6Ly9zdHM"
+    )
+    out = redact(text)
+    for secret in ("AKID", "abc", "=ff", "aHR0cHM6Ly9zdHM"):
+        assert secret not in out
+    assert "k8s-aws-v1.REDACTED" in out and "X-Amz-Signature=REDACTED" in out

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-FORMAT_NAMES = ("text", "json", "sarif", "github", "atlantis")  # test: == formats.FORMATS keys
+from eks_tf_auth.commands import _options
+
 ATLANTIS_ENV = ("SHOWFILE", "PLANFILE")
 
 
@@ -27,7 +28,9 @@ class _LintCommand(click.Command):
     "lint", cls=_LintCommand, short_help="Flag plan-time EKS tokens in configs and plans."
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(_options.LINT_FORMATS), default="text", show_default=True
+)
 @click.option("--select", multiple=True, metavar="ID", help="Run only these rules; repeatable.")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip these rules; repeatable.")
 @click.option(
@@ -38,8 +41,8 @@ class _LintCommand(click.Command):
 @click.option("--fix", is_flag=True, help="Rewrite ETA001 providers to exec blocks.")
 @click.option(
     "--fix-mode",
-    type=click.Choice(("exec", "ephemeral")),
-    default="exec",
+    type=click.Choice(_options.FIX_MODES),
+    default=_options.FIX_MODES[0],
     show_default=True,
     help="--fix=ephemeral: switch to ephemeral aws_eks_cluster_auth instead.",
 )

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-PROVIDER_CHOICES = ("kubernetes", "helm", "kubectl", "all")
-API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+from eks_tf_auth.commands import _options
 
 
 @click.group("render", short_help="Print provider blocks, kubeconfigs, Atlantis config.")
@@ -16,14 +15,14 @@ def render_group() -> None:
 
 
 @render_group.command("provider")
-@click.option("--cluster-name", required=True, help="EKS cluster name.")
-@click.option("--region", help="Region for the exec arguments (needed unless --source module).")
-@click.option("--role-arn", help="IAM role the exec command assumes.")
-@click.option("--profile", help="AWS profile the exec command uses.")
+@_options.cluster_name(required=True, help="EKS cluster name.")
+@_options.region("Region for the exec arguments [env: AWS_REGION, profile] (not --source module).")
+@_options.role_arn("IAM role the exec command assumes.")
+@_options.profile("AWS profile the exec command uses.")
 @click.option(
     "--provider",
     "providers",
-    type=click.Choice(PROVIDER_CHOICES),
+    type=click.Choice((*_options.PROVIDERS, "all")),
     multiple=True,
     default=("all",),
     show_default=True,
@@ -31,32 +30,22 @@ def render_group() -> None:
 )
 @click.option(
     "--helm-syntax",
-    type=click.Choice(("block", "attribute")),
-    default="block",
+    type=click.Choice(_options.HELM_SYNTAXES),
+    default=_options.HELM_SYNTAXES[0],
     show_default=True,
     help="helm provider 2.x blocks or 3.x attributes.",
 )
 @click.option(
     "--source",
-    type=click.Choice(("module", "data", "literal")),
-    default="module",
+    type=click.Choice(_options.SOURCES),
+    default=_options.SOURCES[0],
     show_default=True,
     help="Host and CA from the eks-exec-auth module, an aws_eks_cluster data source, or "
     "literal --endpoint/--ca-data.",
 )
-@click.option("--module-source", default="./modules/eks-exec-auth", show_default=True)
-@click.option(
-    "--command",
-    default="eks-tf-auth",
-    show_default=True,
-    help="What exec runs: eks-tf-auth, or aws for 'aws eks get-token'.",
-)
-@click.option(
-    "--api-version",
-    type=click.Choice(API_VERSIONS),
-    default="client.authentication.k8s.io/v1beta1",
-    show_default=True,
-)
+@click.option("--module-source", default=_options.DEFAULT_MODULE_SOURCE, show_default=True)
+@_options.command()
+@_options.api_version(_options.API_V1BETA1)
 @click.option("--endpoint", help="API server URL (--source literal).")
 @click.option("--ca-data", help="Base64 CA certificate (--source literal).")
 @click.option("--alias", help="Provider alias.")
@@ -76,14 +65,20 @@ def provider(
     alias: str | None,
 ) -> int:
     """Print Terraform provider blocks that get EKS tokens from an exec block."""
-    from eks_tf_auth.providers import PROVIDERS, ProviderRequest, Source, render_providers
+    from eks_tf_auth.identity import ClusterRequest
+    from eks_tf_auth.render.providers import (
+        PROVIDERS,
+        ProviderRequest,
+        Source,
+        render_providers,
+        with_region,
+    )
 
     chosen = PROVIDERS if "all" in providers else tuple(dict.fromkeys(providers))
     request = ProviderRequest(
-        cluster_name=cluster_name,
-        region=region,
-        role_arn=role_arn,
-        profile=profile,
+        ClusterRequest(
+            cluster_name=cluster_name, region=region, role_arn=role_arn, profile=profile
+        ),
         providers=chosen,
         helm_syntax=helm_syntax,
         source=Source(source),
@@ -94,29 +89,20 @@ def provider(
         module_source=module_source,
         alias=alias,
     )
-    click.echo(render_providers(request), nl=False)
+    click.echo(render_providers(with_region(request, os.environ)), nl=False)
     return 0
 
 
 @render_group.command("kubeconfig")
-@click.option(
-    "--cluster-name",
-    "cluster_names",
-    multiple=True,
-    required=True,
-    help="EKS cluster name; repeat for several clusters.",
+@_options.cluster_name(
+    multiple=True, required=True, help="EKS cluster name; repeat for several clusters."
 )
-@click.option("--region", help="Region of the clusters [env: AWS_REGION, profile].")
-@click.option("--role-arn", help="IAM role the exec user assumes.")
-@click.option("--profile", help="AWS profile for DescribeCluster and the exec user.")
+@_options.region("Region of the clusters [env: AWS_REGION, profile].")
+@_options.role_arn("IAM role the exec user assumes.")
+@_options.profile("AWS profile for DescribeCluster and the exec user.")
 @click.option("--alias", is_flag=True, help="Name contexts by cluster name, not ARN.")
-@click.option(
-    "--api-version",
-    type=click.Choice(API_VERSIONS),
-    default="client.authentication.k8s.io/v1",
-    show_default=True,
-)
-@click.option("--command", default="eks-tf-auth", show_default=True)
+@_options.api_version(_options.API_V1)
+@_options.command()
 @click.option("--endpoint", help="API server URL, instead of DescribeCluster (one cluster).")
 @click.option("--ca-data", help="Base64 CA certificate, with --endpoint.")
 @click.option(
@@ -139,13 +125,13 @@ def kubeconfig(
     set_context: bool,
 ) -> int:
     """Print a kubeconfig with an eks-tf-auth exec user per cluster (no AWS CLI needed)."""
-    from eks_tf_auth import kubeconfig as kc
+    from eks_tf_auth.identity import ClusterRequest
+    from eks_tf_auth.kube.kubeconfig import merge_into as merge
+    from eks_tf_auth.render import kubeconfig as kc
 
     request, clusters = kc.lookup(
         cluster_names,
-        region=region,
-        role_arn=role_arn,
-        profile=profile,
+        ClusterRequest(region=region, role_arn=role_arn, profile=profile),
         alias=alias,
         api_version=api_version,
         command=command,
@@ -158,7 +144,7 @@ def kubeconfig(
     if merge_into is None:
         click.echo(text, nl=False)
         return 0
-    backup = kc.merge_into(str(merge_into), text, set_context=set_context)
+    backup = merge(str(merge_into), text, set_context=set_context)
     names = ", ".join(c.name for c in clusters)
     click.echo(
         f"merged {names} into {merge_into}" + (f" (backup: {backup})" if backup else ""), err=True
@@ -167,18 +153,13 @@ def kubeconfig(
 
 
 @render_group.command("atlantis")
-@click.option(
-    "--cluster-name",
-    "cluster_names",
-    multiple=True,
-    help="Cluster whose token the plan step checks first; repeatable.",
+@_options.cluster_name(
+    multiple=True, help="Cluster whose token the plan step checks first; repeatable."
 )
-@click.option("--region", help="Region of those clusters [env: AWS_REGION].")
+@_options.region("Region of those clusters [env: AWS_REGION, profile].")
 @click.option("--repo-id", default="/.*/", show_default=True, help="repos.yaml repo id.")
-@click.option("--base-image", default="ghcr.io/runatlantis/atlantis:v0.35.0", show_default=True)
-@click.option(
-    "--only", type=click.Choice(("repos.yaml", "Dockerfile")), help="Print just this file."
-)
+@click.option("--base-image", default=_options.ATLANTIS_BASE_IMAGE, show_default=True)
+@click.option("--only", type=click.Choice(_options.ATLANTIS_FILES), help="Print just this file.")
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -193,16 +174,12 @@ def atlantis(
     output_dir: Path | None,
 ) -> int:
     """Print a repos.yaml workflow that lints the saved plan, and a Dockerfile snippet."""
-    from eks_tf_auth.atlantis import Cluster, render_files
-    from eks_tf_auth.errors import InputError
     from eks_tf_auth.files import write_atomic
+    from eks_tf_auth.identity import ClusterRequest
+    from eks_tf_auth.render.atlantis import clusters, render_files
 
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if cluster_names and not region:
-        raise InputError("--cluster-name needs --region", hint="or set AWS_REGION")
-    files = render_files(
-        [Cluster(n, region or "") for n in cluster_names], repo_id=repo_id, base_image=base_image
-    )
+    found = clusters(cluster_names, ClusterRequest(region=region), os.environ)
+    files = render_files(found, repo_id=repo_id, base_image=base_image)
     if only:
         files = {only: files[only]}
     if output_dir is not None:

@@ -4,15 +4,16 @@ import os
 
 import click
 
+from eks_tf_auth.commands import _options
+
 
 @click.command("exec", short_help="Print an ExecCredential with an EKS token.")
-@click.option("--cluster-name", help="EKS cluster name (the token's x-k8s-aws-id).")
+@_options.cluster_name(help="EKS cluster name (the token's x-k8s-aws-id).")
 @click.option("--cluster-id", help="Cluster id of an EKS local cluster on Outposts.")
-@click.option("--region", help="AWS region of the cluster [env: AWS_REGION, profile].")
-@click.option("--profile", help="AWS profile to take credentials from.")
-@click.option("--role-arn", "--role", "role_arn", help="IAM role to assume for the token.")
-@click.option("--external-id", help="External id for assuming --role-arn.")
-@click.option("--session-name", help="Role session name for assuming --role-arn.")
+@_options.region()
+@_options.profile()
+@_options.role_arn("IAM role to assume for the token.")
+@_options.assume_role_extras
 @click.option(
     "--api-version",
     help="ExecCredential apiVersion, overriding KUBERNETES_EXEC_INFO "
@@ -40,17 +41,21 @@ def exec_command(
 
     A drop-in for 'aws eks get-token': the token is only ever written to stdout.
     """
-    from eks_tf_auth.credential import ExecRequest, issue
+    from eks_tf_auth.exec.answer import ExecRequest, issue
+    from eks_tf_auth.exec.protocol import check_api_version
+    from eks_tf_auth.identity import ClusterRequest
 
     request = ExecRequest(
-        cluster_name=cluster_name,
-        cluster_id=cluster_id,
-        region=region,
-        profile=profile,
-        role_arn=role_arn,
-        external_id=external_id,
-        session_name=session_name,
-        api_version=api_version,
+        ClusterRequest(
+            cluster_name=cluster_name,
+            cluster_id=cluster_id,
+            region=region,
+            profile=profile,
+            role_arn=role_arn,
+            external_id=external_id,
+            session_name=session_name,
+        ),
+        api_version=check_api_version(api_version) if api_version else None,
         use_cache=not no_cache,
     )
     issued = issue(request, argv=argv, environ=os.environ)

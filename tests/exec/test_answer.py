@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from eks_tf_auth import cache
-from eks_tf_auth.credential import ExecRequest, issue
-from tests.conftest import AwsEnv
+from eks_tf_auth.exec.answer import ExecRequest, issue
+from eks_tf_auth.identity import ClusterRequest
+from tests.support.aws import AwsEnv
 
 ARGV = ["exec", "--cluster-name", "demo"]
 
@@ -22,7 +23,9 @@ def test_a_cache_that_cannot_be_written_still_answers(
 
     with monkeypatch.context() as patched, caplog.at_level(logging.WARNING):
         patched.setattr(os, "replace", full_disk)
-        issued = issue(ExecRequest(cluster_name="demo"), argv=ARGV, environ=os.environ)
+        issued = issue(
+            ExecRequest(ClusterRequest(cluster_name="demo")), argv=ARGV, environ=os.environ
+        )
     assert json.loads(issued.output)["status"]["token"].startswith("k8s-aws-v1.")
     assert "cannot write the token cache" in caplog.text and "No space left" in caplog.text
     assert list(aws_env.cache_dir.iterdir()) == [
@@ -36,7 +39,9 @@ def test_long_token_warns_without_showing_it(
     monkeypatch.setenv("AWS_SESSION_TOKEN", "T" * 3100)
     with caplog.at_level(logging.WARNING):
         issued = issue(
-            ExecRequest(cluster_name="demo", use_cache=False), argv=ARGV, environ=os.environ
+            ExecRequest(ClusterRequest(cluster_name="demo"), use_cache=False),
+            argv=ARGV,
+            environ=os.environ,
         )
     token = json.loads(issued.output)["status"]["token"]
     assert len(token) > 4096
@@ -46,7 +51,11 @@ def test_long_token_warns_without_showing_it(
 
 def test_short_token_does_not_warn(aws_env: AwsEnv, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        issue(ExecRequest(cluster_name="demo", use_cache=False), argv=ARGV, environ=os.environ)
+        issue(
+            ExecRequest(ClusterRequest(cluster_name="demo"), use_cache=False),
+            argv=ARGV,
+            environ=os.environ,
+        )
     assert caplog.text == ""
 
 
@@ -56,15 +65,15 @@ def test_cache_dir_under_a_file_means_no_cache(
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("EKS_TF_AUTH_CACHE_DIR", str(blocker / "cache"))
-    issued = issue(ExecRequest(cluster_name="demo"), argv=ARGV, environ=os.environ)
+    issued = issue(ExecRequest(ClusterRequest(cluster_name="demo")), argv=ARGV, environ=os.environ)
     assert not issued.from_cache and issued.output.startswith('{"kind":"ExecCredential"')
 
 
 def test_assume_role_on_the_global_endpoint_signs_for_us_east_1(
     aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eks_tf_auth import aws
-    from eks_tf_auth.token import Credentials
+    from eks_tf_auth.aws import credentials, session
+    from eks_tf_auth.aws.credentials import Credentials
 
     seen: dict[str, object] = {}
 
@@ -75,13 +84,13 @@ def test_assume_role_on_the_global_endpoint_signs_for_us_east_1(
     def assume_role(_sts: object, **_: object) -> Credentials:
         return Credentials("ASIAASSUMED000000000", "secret", "token")
 
-    monkeypatch.setattr(aws, "sts_client", sts_client)
-    monkeypatch.setattr(aws, "assume_role", assume_role)
+    monkeypatch.setattr(session, "sts_client", sts_client)
+    monkeypatch.setattr(credentials, "assume_role", assume_role)
     monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
     request = ExecRequest(
-        cluster_name="demo",
-        region="eu-west-1",
-        role_arn="arn:aws:iam::123456789012:role/r",
+        ClusterRequest(
+            cluster_name="demo", region="eu-west-1", role_arn="arn:aws:iam::123456789012:role/r"
+        ),
         use_cache=False,
     )
     issue(request, argv=ARGV, environ=os.environ)
@@ -90,10 +99,16 @@ def test_assume_role_on_the_global_endpoint_signs_for_us_east_1(
 
 def test_reprs_hide_the_external_id_and_the_token(aws_env: AwsEnv) -> None:
     request = ExecRequest(
-        cluster_name="demo",
-        role_arn="arn:aws:iam::123456789012:role/r",
-        external_id="SHARED-SECRET-ID",
+        ClusterRequest(
+            cluster_name="demo",
+            role_arn="arn:aws:iam::123456789012:role/r",
+            external_id="SHARED-SECRET-ID",
+        )
     )
     assert "SHARED-SECRET-ID" not in repr(request)
-    issued = issue(ExecRequest(cluster_name="demo", use_cache=False), argv=ARGV, environ=os.environ)
+    issued = issue(
+        ExecRequest(ClusterRequest(cluster_name="demo"), use_cache=False),
+        argv=ARGV,
+        environ=os.environ,
+    )
     assert "k8s-aws-v1" not in repr(issued)

@@ -13,9 +13,9 @@ import botocore.loaders
 import botocore.session
 import pytest
 
-from eks_tf_auth.awsconfig import AwsSettings, load_settings
+from eks_tf_auth.aws.config import AwsSettings, load_settings
+from eks_tf_auth.aws.endpoints import resolve_endpoint
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.sts import resolve_endpoint
 
 # `eks_tf_auth.awsconfig` against botocore: same config file and environment, same settings.
 #

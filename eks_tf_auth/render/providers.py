@@ -5,13 +5,14 @@ literal values."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from eks_tf_auth import exec_args, validate
+from eks_tf_auth import identity, validate
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.exec_credential import API_V1, API_VERSIONS, DEFAULT_API_VERSION
-from eks_tf_auth.render import hcl, render
+from eks_tf_auth.exec import argv
+from eks_tf_auth.exec.protocol import DEFAULT_API_VERSION, check_api_version
+from eks_tf_auth.render.env import hcl, render
 
 PROVIDERS = ("kubernetes", "helm", "kubectl")
 HELM_SYNTAXES = ("block", "attribute")
@@ -38,23 +39,31 @@ class ExecExpr:
 
 @dataclass(frozen=True)
 class ProviderRequest:
-    cluster_name: str
-    region: str | None = None
-    role_arn: str | None = None
-    profile: str | None = None
+    who: identity.ClusterRequest  # cluster_name is set
     providers: Sequence[str] = PROVIDERS
     helm_syntax: str = "block"
     source: Source = Source.MODULE
-    command: str = exec_args.DEFAULT_COMMAND
+    command: str = argv.DEFAULT_COMMAND
     api_version: str = DEFAULT_API_VERSION
     endpoint: str | None = None  # Source.LITERAL
     ca_data: str | None = None  # Source.LITERAL: base64 PEM
     module_source: str = DEFAULT_MODULE_SOURCE
     alias: str | None = None
 
+    def __post_init__(self) -> None:
+        _validate(self)
+
+
+def with_region(req: ProviderRequest, environ: Mapping[str, str]) -> ProviderRequest:
+    """The exec arguments of `--source data` and `literal` carry the region: the request's, else
+    the environment's or the profile's. `--source module` leaves it to the AWS provider."""
+    if req.source is Source.MODULE:
+        return req
+    return replace(req, who=replace(req.who, region=identity.region(req.who, environ)))
+
 
 def render_providers(req: ProviderRequest) -> str:
-    _validate(req)
+    who = req.who
     parts: list[str] = []
     if req.source is Source.MODULE:
         parts.append(_module_block(req))
@@ -62,24 +71,21 @@ def render_providers(req: ProviderRequest) -> str:
         host, ca = f"{mod}.host", f"{mod}.cluster_ca_certificate"
         e = ExecExpr(*(f"{mod}.exec.{k}" for k in ("api_version", "command", "args", "env")))
     else:
-        if req.region is None:
+        if who.region is None:
             raise InputError(
                 "--region is needed with --source data or literal",
                 hint="the exec arguments carry the region; --source module can take it from the "
                 "AWS provider",
             )
-        who = exec_args.Identity(
-            req.cluster_name, req.region, role_arn=req.role_arn, profile=req.profile
-        )
-        env = exec_args.env(who)
+        env = argv.env(who.profile)
         e = ExecExpr(
             hcl(req.api_version),
             hcl(req.command),
-            hcl(exec_args.build(req.command, who)),
+            hcl(argv.build(req.command, who, who.region)),
             hcl(env) if env else None,
         )
         if req.source is Source.DATA:
-            parts.append(render("source_data.tf.j2", name=DATA_NAME, cluster_name=req.cluster_name))
+            parts.append(render("source_data.tf.j2", name=DATA_NAME, cluster_name=who.cluster_name))
             data = f"data.aws_eks_cluster.{DATA_NAME}"
             host, ca = f"{data}.endpoint", f"base64decode({data}.certificate_authority[0].data)"
         else:
@@ -92,11 +98,11 @@ def render_providers(req: ProviderRequest) -> str:
 
 def _module_block(req: ProviderRequest) -> str:
     inputs = [
-        ("cluster_name", req.cluster_name),
-        ("region", req.region),
-        ("role_arn", req.role_arn),
-        ("profile", req.profile),
-        ("command", None if req.command == exec_args.DEFAULT_COMMAND else req.command),
+        ("cluster_name", req.who.cluster_name),
+        ("region", req.who.region),
+        ("role_arn", req.who.role_arn),
+        ("profile", req.who.profile),
+        ("command", None if req.command == argv.DEFAULT_COMMAND else req.command),
         ("api_version", None if req.api_version == DEFAULT_API_VERSION else req.api_version),
     ]
     given = [(k, v) for k, v in inputs if v is not None]
@@ -111,13 +117,11 @@ def _module_block(req: ProviderRequest) -> str:
 
 
 def _validate(req: ProviderRequest) -> None:
-    validate.cluster_name(req.cluster_name)
-    if req.region is not None:
-        validate.region(req.region)
-    if req.role_arn is not None:
-        validate.role_arn(req.role_arn)
-    if req.profile is not None:
-        validate.profile(req.profile)
+    if req.who.cluster_name is None:
+        raise InputError("no cluster given", hint="pass --cluster-name")
+    if req.who.profile is not None:
+        validate.profile(req.who.profile)
+    check_api_version(req.api_version)
     if req.alias is not None:
         validate.identifier(req.alias, "--alias")
     unknown = [p for p in req.providers if p not in PROVIDERS]
@@ -128,11 +132,6 @@ def _validate(req: ProviderRequest) -> None:
         )
     if req.helm_syntax not in HELM_SYNTAXES:
         raise InputError(f"unknown helm syntax {req.helm_syntax!r}", hint="block or attribute")
-    if req.api_version not in API_VERSIONS:
-        raise InputError(
-            f"unsupported apiVersion {req.api_version!r}",
-            hint=f"use {API_V1} or {DEFAULT_API_VERSION}",
-        )
     validate.command(req.command)
     if req.source is Source.LITERAL:
         if not (req.endpoint and req.ca_data):

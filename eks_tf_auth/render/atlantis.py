@@ -3,11 +3,11 @@ Dockerfile that adds eks-tf-auth to the Atlantis image."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from eks_tf_auth import __version__, validate
-from eks_tf_auth.render import render
+from eks_tf_auth import __version__, identity, validate
+from eks_tf_auth.render.env import render
 
 BASE_IMAGE = "ghcr.io/runatlantis/atlantis:v0.35.0"
 FILES = ("repos.yaml", "Dockerfile")
@@ -17,6 +17,17 @@ FILES = ("repos.yaml", "Dockerfile")
 class Cluster:
     name: str
     region: str
+
+
+def clusters(
+    names: Sequence[str], who: identity.ClusterRequest, environ: Mapping[str, str]
+) -> list[Cluster]:
+    """Each named cluster in `who`'s region: the request's, else the environment's or the
+    profile's, as every command resolves it."""
+    if not names:
+        return []
+    region = identity.region(who, environ)
+    return [Cluster(n, region) for n in names]
 
 
 def render_files(

@@ -5,93 +5,12 @@ from typing import Any
 
 import botocore.session
 import pytest
-from botocore import exceptions as bx
 from botocore.credentials import Credentials as BotoCredentials
 from botocore.stub import Stubber
 
-from eks_tf_auth import aws
-from eks_tf_auth.errors import AwsError, Error, InputError
-
-
-def client_error(code: str, message: str = "nope") -> bx.ClientError:
-    return bx.ClientError({"Error": {"Code": code, "Message": message}}, "AssumeRole")
-
-
-@pytest.mark.parametrize(
-    ("exc", "kind", "message", "hint"),
-    [
-        (
-            client_error("AccessDenied", "not\nallowed"),
-            AwsError,
-            "ctx: AccessDenied: not allowed",
-            "trust policy",
-        ),
-        (client_error("ExpiredToken"), AwsError, "ctx: ExpiredToken: nope", "refresh"),
-        (client_error("Throttling"), AwsError, "ctx: Throttling: nope", None),
-        (
-            bx.ProfileNotFound(profile="dev"),
-            InputError,
-            "ctx: The config profile (dev) could not be found",
-            "list-profiles",
-        ),
-        (
-            bx.ConfigParseError(path="/x"),
-            InputError,
-            "ctx: Unable to parse config file: /x",
-            "fix the AWS config",
-        ),
-        (bx.NoCredentialsError(), AwsError, "ctx: no AWS credentials found", "AWS_PROFILE"),
-        (
-            bx.PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"),
-            AwsError,
-            "ctx: no AWS credentials found",
-            "AWS_PROFILE",
-        ),
-        (
-            bx.UnauthorizedSSOTokenError(),
-            AwsError,
-            "ctx: The SSO session associated",
-            "aws sso login",
-        ),
-        (
-            bx.TokenRetrievalError(provider="sso", error_msg="expired"),
-            AwsError,
-            "ctx: Error when retrieving token from sso: expired",
-            "aws sso login",
-        ),
-        (
-            bx.CredentialRetrievalError(provider="process", error_msg="exit 1"),
-            AwsError,
-            "ctx: Error when retrieving credentials from process: exit 1",
-            "AWS_PROFILE",
-        ),
-        (
-            bx.EndpointConnectionError(endpoint_url="https://sts.x"),
-            AwsError,
-            'ctx: cannot reach AWS: Could not connect to the endpoint URL: "https://sts.x"',
-            "AWS_ENDPOINT_URL_STS",
-        ),
-        (bx.NoRegionError(), AwsError, "ctx: You must specify a region.", None),
-    ],
-)
-def test_translate_errors(
-    exc: Exception, kind: type[Error], message: str, hint: str | None
-) -> None:
-    with pytest.raises(kind) as caught, aws.translate_errors("ctx"):
-        raise exc
-    assert type(caught.value) is kind
-    assert caught.value.message.startswith(message)
-    assert "\n" not in caught.value.message
-    assert caught.value.__cause__ is exc
-    if hint is None:
-        assert caught.value.hint is None
-    else:
-        assert caught.value.hint and hint in caught.value.hint
-
-
-def test_other_exceptions_pass_through() -> None:
-    with pytest.raises(KeyError), aws.translate_errors():
-        raise KeyError("x")
+from eks_tf_auth.aws import credentials as aws
+from eks_tf_auth.aws.session import sts_client
+from eks_tf_auth.errors import AwsError
 
 
 def test_static_credentials_follow_botocores_precedence() -> None:
@@ -144,7 +63,7 @@ def test_assume_role_sends_the_parameters() -> None:
         {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"}, profile=None
     )
     assert source is not None
-    sts = aws.sts_client(
+    sts = sts_client(
         sess, source, region="eu-west-1", endpoint_url="https://sts.eu-west-1.amazonaws.com"
     )
     expires = datetime(2030, 1, 1, tzinfo=timezone.utc)

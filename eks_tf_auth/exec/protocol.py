@@ -11,13 +11,12 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timezone
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from eks_tf_auth import validate
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.token import Token
+from eks_tf_auth.identity import ClusterRequest
+from eks_tf_auth.token import Token, format_time
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +41,6 @@ class ExecInfo:
     api_version: str | None  # None when kubectl sent nothing usable
     server: str | None
     config: Mapping[str, object]
-
-
-@dataclass(frozen=True)
-class Target:
-    cluster_id: str  # the x-k8s-aws-id value: a cluster name, or an Outposts cluster id
-    region: str | None
 
 
 def parse_exec_info(raw: str | None) -> ExecInfo:
@@ -75,11 +68,11 @@ def parse_exec_info(raw: str | None) -> ExecInfo:
     )
 
 
-def choose_api_version(override: str | None, info: ExecInfo) -> str:
-    version = override or info.api_version or DEFAULT_API_VERSION
+def check_api_version(version: str, *, source: str = "--api-version") -> str:
+    """The one check of an ExecCredential apiVersion, wherever it comes from (a flag, a query,
+    KUBERNETES_EXEC_INFO); `source` names it in the message."""
     if version in API_VERSIONS:
         return version
-    source = "--api-version" if override else EXEC_INFO_ENV
     if version == API_V1ALPHA1:
         raise InputError(
             f"{API_V1ALPHA1} (from {source}) was removed in Kubernetes 1.24",
@@ -91,41 +84,50 @@ def choose_api_version(override: str | None, info: ExecInfo) -> str:
     )
 
 
-def choose_target(
-    *, cluster_name: str | None, cluster_id: str | None, region: str | None, info: ExecInfo
-) -> Target:
-    """The cluster and region from flags, else from the cluster kubectl describes."""
-    if cluster_name is not None and cluster_id is not None:
+def choose_api_version(override: str | None, info: ExecInfo) -> str:
+    """The flag's apiVersion, else the one kubectl speaks, else the default."""
+    if override:
+        return override  # checked where it entered
+    return check_api_version(info.api_version or DEFAULT_API_VERSION, source=EXEC_INFO_ENV)
+
+
+def complete(request: ClusterRequest, info: ExecInfo) -> ClusterRequest:
+    """The request's cluster and region, else those of the cluster kubectl describes (the exec
+    extension with provideClusterInfo, or an EKS server URL's region)."""
+    if request.cluster_name is not None and request.cluster_id is not None:
         raise InputError(
             "--cluster-name and --cluster-id are mutually exclusive",
             hint="use --cluster-id only for EKS local clusters on Outposts",
         )
-    if cluster_name is not None:
-        ident = validate.cluster_name(cluster_name)
-    elif cluster_id is not None:
-        ident = validate.cluster_id(cluster_id)
-    elif from_config := _config_str(info, CLUSTER_NAME_KEY) or _config_str(info, CLUSTER_ID_KEY):
-        ident = from_config
-    else:
-        raise InputError(
-            "no cluster given",
-            hint=(
-                "pass --cluster-name, or set provideClusterInfo: true in the kubeconfig exec "
-                f"block and the cluster's extensions entry client.authentication.k8s.io/exec "
-                f"with {CLUSTER_NAME_KEY}"
-            ),
-        )
-    return Target(ident, region or _config_str(info, REGION_KEY) or _server_region(info.server))
+    changes: dict[str, str] = {}
+    if request.cluster_name is None and request.cluster_id is None:
+        if name := _config_str(info, CLUSTER_NAME_KEY):
+            changes["cluster_name"] = name
+        elif ident := _config_str(info, CLUSTER_ID_KEY):
+            changes["cluster_id"] = ident
+        else:
+            raise InputError(
+                "no cluster given",
+                hint=(
+                    "pass --cluster-name, or set provideClusterInfo: true in the kubeconfig exec "
+                    f"block and the cluster's extensions entry client.authentication.k8s.io/exec "
+                    f"with {CLUSTER_NAME_KEY}"
+                ),
+            )
+    if request.region is None and (
+        found := _config_str(info, REGION_KEY) or _server_region(info.server)
+    ):
+        changes["region"] = found
+    return replace(request, **changes) if changes else request  # checks what the info added
 
 
 def render(api_version: str, token: Token) -> str:
     """The ExecCredential document, one line, newline-terminated."""
-    expires = token.expires_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     doc = {
         "kind": KIND,
         "apiVersion": api_version,
         "spec": {},
-        "status": {"expirationTimestamp": expires, "token": token.value},
+        "status": {"expirationTimestamp": format_time(token.expiration), "token": token.value},
     }
     return json.dumps(doc, separators=(",", ":")) + "\n"
 
@@ -139,9 +141,7 @@ def _config_str(info: ExecInfo, key: str) -> str | None:
             f"the kubeconfig exec extension's {key} must be a non-empty string",
             hint="fix extensions[client.authentication.k8s.io/exec] of the cluster",
         )
-    if key == CLUSTER_ID_KEY:
-        return validate.cluster_id(value)
-    return validate.cluster_name(value) if key == CLUSTER_NAME_KEY else value
+    return value
 
 
 def _server_region(server: str | None) -> str | None:

@@ -16,9 +16,9 @@ import botocore.loaders
 import botocore.session
 import pytest
 
-from eks_tf_auth.awsconfig import AwsSettings
+from eks_tf_auth.aws.config import AwsSettings
+from eks_tf_auth.aws.endpoints import Endpoint, resolve_endpoint
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.sts import Endpoint, resolve_endpoint
 from eks_tf_auth.validate import region as validate_region
 
 if TYPE_CHECKING:

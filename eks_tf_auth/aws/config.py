@@ -3,7 +3,7 @@
 botocore costs ~150 ms to import, more than the whole cold `exec` path may take, so the few
 settings the token needs (region, STS endpoint mode, FIPS, dual-stack, endpoint URL) are read here
 from the environment and the active profile of the shared config file, in botocore's precedence.
-`tests/test_awsconfig.py` holds this module to botocore's answers.
+`tests/aws/test_config.py` holds this module to botocore's answers.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The DNS suffixes of each partition come from botocore's own `partitions.json`, read as data so that
 botocore's code is not imported; the STS-specific rules (legacy global endpoint, GovCloud FIPS)
-follow botocore's STS endpoint rule set. `tests/test_sts.py` compares every combination to botocore.
+follow botocore's STS endpoint rule set. `tests/aws/test_endpoints.py` compares every combination
+to botocore.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from eks_tf_auth.awsconfig import AwsSettings
+from eks_tf_auth.aws.config import AwsSettings
 from eks_tf_auth.errors import InputError
 
 GLOBAL_HOST = "sts.amazonaws.com"

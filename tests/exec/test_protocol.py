@@ -6,12 +6,17 @@ from datetime import datetime, timezone
 
 import pytest
 
-from eks_tf_auth import exec_credential as ec
 from eks_tf_auth.errors import InputError
+from eks_tf_auth.exec import protocol as ec
+from eks_tf_auth.identity import ClusterRequest
 from eks_tf_auth.token import Token
 
 V1 = "client.authentication.k8s.io/v1"
 V1BETA1 = "client.authentication.k8s.io/v1beta1"
+
+
+def target(*, info: ec.ExecInfo, **request: str | None) -> ClusterRequest:
+    return ec.complete(ClusterRequest(**request), info)
 
 
 def info(**spec_cluster: object) -> ec.ExecInfo:
@@ -54,11 +59,11 @@ def test_v1alpha1_is_an_error_with_the_fix() -> None:
 
 def test_unknown_version_is_an_error() -> None:
     with pytest.raises(InputError, match="unsupported ExecCredential apiVersion"):
-        ec.choose_api_version("client.authentication.k8s.io/v2", ec.ExecInfo(None, None, {}))
+        ec.check_api_version("client.authentication.k8s.io/v2")
 
 
 def test_flags_win_over_cluster_info() -> None:
-    target = ec.choose_target(
+    found = target(
         cluster_name="flag",
         cluster_id=None,
         region="eu-west-1",
@@ -66,11 +71,11 @@ def test_flags_win_over_cluster_info() -> None:
             server="https://x.gr7.us-west-2.eks.amazonaws.com", config={"clusterName": "cfg"}
         ),
     )
-    assert target == ec.Target("flag", "eu-west-1")
+    assert (found.cluster_name, found.region) == ("flag", "eu-west-1")
 
 
 def test_cluster_and_region_from_extension() -> None:
-    target = ec.choose_target(
+    found = target(
         cluster_name=None,
         cluster_id=None,
         region=None,
@@ -78,7 +83,7 @@ def test_cluster_and_region_from_extension() -> None:
             server="https://127.0.0.1:6443", config={"clusterName": "prod", "region": "eu-west-1"}
         ),
     )
-    assert target == ec.Target("prod", "eu-west-1")
+    assert (found.cluster_name, found.region) == ("prod", "eu-west-1")
 
 
 @pytest.mark.parametrize(
@@ -92,24 +97,24 @@ def test_cluster_and_region_from_extension() -> None:
     ],
 )
 def test_region_inferred_from_eks_server(server: str, region: str | None) -> None:
-    target = ec.choose_target(
+    found = target(
         cluster_name=None,
         cluster_id=None,
         region=None,
         info=info(server=server, config={"clusterName": "c"}),
     )
-    assert target.region == region
+    assert found.region == region
 
 
 def test_cluster_id_from_extension() -> None:
     ident = "0d2f6c3e-1a2b-4c5d-8e9f-0123456789ab"
-    target = ec.choose_target(
+    found = target(
         cluster_name=None,
         cluster_id=None,
         region="us-west-2",
         info=info(config={"clusterId": ident}),
     )
-    assert target.cluster_id == ident
+    assert found.cluster_id == ident and found.token_cluster == ident
 
 
 @pytest.mark.parametrize(
@@ -130,15 +135,13 @@ def test_bad_targets(kwargs: dict[str, str], message: str) -> None:
     args: dict[str, str | None] = {"cluster_name": None, "cluster_id": None}
     args.update(kwargs)
     with pytest.raises(InputError, match=message) as e:
-        ec.choose_target(region=None, info=ec.ExecInfo(None, None, {}), **args)
+        target(region=None, info=ec.ExecInfo(None, None, {}), **args)
     assert e.value.hint
 
 
 def test_no_cluster_hint_names_the_kubeconfig_settings() -> None:
     with pytest.raises(InputError) as e:
-        ec.choose_target(
-            cluster_name=None, cluster_id=None, region=None, info=ec.ExecInfo(None, None, {})
-        )
+        target(cluster_name=None, cluster_id=None, region=None, info=ec.ExecInfo(None, None, {}))
     hint = e.value.hint or ""
     assert "provideClusterInfo: true" in hint and "client.authentication.k8s.io/exec" in hint
     assert "--cluster-name" in hint
@@ -147,7 +150,7 @@ def test_no_cluster_hint_names_the_kubeconfig_settings() -> None:
 @pytest.mark.parametrize("bad", [{"clusterName": 7}, {"clusterName": ""}, {"clusterName": "a b"}])
 def test_bad_extension_values(bad: dict[str, object]) -> None:
     with pytest.raises(InputError):
-        ec.choose_target(cluster_name=None, cluster_id=None, region=None, info=info(config=bad))
+        target(cluster_name=None, cluster_id=None, region=None, info=info(config=bad))
 
 
 def test_render_is_one_exact_document() -> None:

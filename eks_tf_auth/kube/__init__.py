@@ -1,0 +1,3 @@
+"""The Kubernetes side: kubeconfig files (read, merge, write)."""
+
+from __future__ import annotations

@@ -1,0 +1,64 @@
+"""The commands keep their choices and defaults as literals, once, in `commands/_options.py` (so
+that `--help` loads no core module); each must equal the core's."""
+
+from __future__ import annotations
+
+import click
+
+from eks_tf_auth import cli
+from eks_tf_auth.commands import _options
+from eks_tf_auth.exec import argv, protocol
+from eks_tf_auth.lint import fix
+from eks_tf_auth.lint.formats import FORMATS
+from eks_tf_auth.render import atlantis, providers
+
+
+def test_choices_and_defaults_equal_the_core() -> None:
+    assert _options.API_VERSIONS == protocol.API_VERSIONS
+    assert (_options.API_V1, _options.API_V1BETA1) == (protocol.API_V1, protocol.API_V1BETA1)
+    assert _options.DEFAULT_COMMAND == argv.DEFAULT_COMMAND
+    assert _options.PROVIDERS == providers.PROVIDERS
+    assert _options.HELM_SYNTAXES == providers.HELM_SYNTAXES
+    assert tuple(s.value for s in providers.Source) == _options.SOURCES
+    assert _options.DEFAULT_MODULE_SOURCE == providers.DEFAULT_MODULE_SOURCE
+    assert _options.ATLANTIS_FILES == atlantis.FILES
+    assert _options.ATLANTIS_BASE_IMAGE == atlantis.BASE_IMAGE
+    assert tuple(FORMATS) == _options.LINT_FORMATS
+    assert _options.FIX_MODES == fix.MODES
+
+
+def _options_of(*path: str) -> dict[str, click.Parameter]:
+    command: click.Command = cli.cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return {p.name: p for p in command.params if p.name}
+
+
+def test_every_choice_a_command_offers_comes_from_the_shared_module() -> None:
+    offered = {
+        ("render", "provider", "api_version"): _options.API_VERSIONS,
+        ("render", "kubeconfig", "api_version"): _options.API_VERSIONS,
+        ("render", "provider", "providers"): (*_options.PROVIDERS, "all"),
+        ("render", "provider", "helm_syntax"): _options.HELM_SYNTAXES,
+        ("render", "provider", "source"): _options.SOURCES,
+        ("render", "atlantis", "only"): _options.ATLANTIS_FILES,
+        ("lint", "fmt"): _options.LINT_FORMATS,
+        ("lint", "fix_mode"): _options.FIX_MODES,
+    }
+    for (*path, name), choices in offered.items():
+        param = _options_of(*path)[name]
+        assert isinstance(param.type, click.Choice), (path, name)
+        assert tuple(param.type.choices) == choices, (path, name)
+
+
+def test_identity_flags_are_the_same_on_every_command() -> None:
+    """--role is --role-arn wherever a role is taken; the flags are spelled as the AWS CLI's."""
+    commands = [("exec",), ("render", "provider"), ("render", "kubeconfig")]
+    for path in commands:
+        params = _options_of(*path)
+        assert params["role_arn"].opts == ["--role-arn", "--role"], path
+        for name in ("cluster_name", "cluster_names", "region", "profile"):
+            if name in params:
+                assert params[name].opts == ["--" + name.replace("_", "-").rstrip("s")], path
+    assert _options_of("render", "atlantis")["region"].opts == ["--region"]
