@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: venv tools check test unit pytest bench demo docs clean
+.PHONY: venv tools check test unit pytest mutants bench demo docs clean
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) (pip install -e '.[dev]'; about a minute on a fresh machine)"
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check \
 	  -e '.[dev]' --config-settings editable_mode=compat >>$(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
+	@echo "downloading the runtime dependencies into $(VENV)/wheelhouse (the pre-commit test installs offline)"
+	$(BIN)/python -m pip download -q --disable-pip-version-check -d $(VENV)/wheelhouse \
+	  . 'setuptools>=69' wheel >>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	rm -f $(VENV)/.installed-*; touch $@
 	@echo "$(VENV) is ready"
 
@@ -27,8 +30,8 @@ tools:
 	  else echo "hyperfine missing: sudo apt-get install hyperfine" >&2; fi; }
 
 check: venv
-	$(BIN)/ruff check eks_tf_auth tests bench demo
-	$(BIN)/ruff format --check eks_tf_auth tests bench demo
+	$(BIN)/ruff check eks_tf_auth tests bench demo .ci
+	$(BIN)/ruff format --check eks_tf_auth tests bench demo .ci
 	$(BIN)/mypy
 
 # The suite runs under coverage (100 % branch, covdefaults), subprocesses included.
@@ -41,13 +44,17 @@ pytest: venv tools
 # The fast inner loop: every test that drives no real tool (kubectl, terraform, the AWS CLI, moto,
 # pre-commit, the installed console script), without coverage.
 unit: venv
-	$(BIN)/python -m pytest -m "not real" -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not real" -q -n auto $(PYTEST_ARGS)
 
 bench: venv tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/exec_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/lint_bench.py
 
-test: check pytest bench
+# Every mutant in .ci/mutants.py must make the fast tests fail.
+mutants: venv
+	$(BIN)/python .ci/mutants.py
+
+test: check pytest mutants bench
 
 demo: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m demo

@@ -51,7 +51,8 @@ from harness import (
     venv_bin,
 )
 
-from eks_tf_auth.lint.project import CONFIG_SUFFIXES, SKIP_DIRS, load
+from eks_tf_auth.lint.hcl import CONFIG_SUFFIXES
+from eks_tf_auth.lint.loader import SKIP_DIRS, load
 
 SEED = 20261122
 CHILD_MODULES = 140
@@ -1379,7 +1380,7 @@ class LintWork:
 
 
 def config_dirs(root: Path) -> dict[str, list[Path]]:
-    """Config files by directory, walked as lint walks (eks_tf_auth.lint.project._expand)."""
+    """Config files by directory, walked as lint walks (eks_tf_auth.lint.loader._expand)."""
     found: dict[str, list[Path]] = {}
     for here, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
@@ -1390,7 +1391,7 @@ def config_dirs(root: Path) -> dict[str, list[Path]]:
 
 
 def lint_work(root: Path) -> LintWork:
-    """Which directories lint parses: what eks_tf_auth.lint.project.load parses for the tree."""
+    """Which directories lint parses: what eks_tf_auth.lint.loader.load parses for the tree."""
     groups = config_dirs(root)
     project = load([root])
     chosen = set(project.modules)

@@ -24,7 +24,8 @@ REAL_FIXTURES = frozenset({"moto_url", "moto_cluster", "terraform_bin", "mirror"
 @pytest.fixture(autouse=True)
 def _current_test(request: pytest.FixtureRequest) -> Iterator[None]:
     """Lets tests.support.tools.real_tool see which test is running; a test that takes a
-    fixture of a real tool must be marked too."""
+    fixture of a real tool must be marked too (checked here, not in those session fixtures,
+    where a failure would be cached for every later test)."""
     tools._current.append(request.node)
     for name in sorted(REAL_FIXTURES & set(request.fixturenames)):
         real_tool(f"the {name} fixture")
@@ -60,7 +61,6 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsEnv:
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """moto's server on 127.0.0.1 in this process, so tests can read its backends."""
-    real_tool("moto's server")
     server_mod = pytest.importorskip("moto.server") if not IN_CI else __import__("moto.server")
     from moto.server import ThreadedMotoServer
 
@@ -103,7 +103,6 @@ def terraform_bin() -> str:
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     """The image's hashicorp/aws provider mirror (a failure under CI=true when missing)."""
-    real_tool("terraform's provider mirror")
     from tests.support.terraform import find_mirror
 
     found = find_mirror()
@@ -118,7 +117,6 @@ def mirror() -> Path:
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout built into a wheel with the venv's own setuptools: no package index."""
-    real_tool("pip wheel")
     import subprocess
     import sys
 

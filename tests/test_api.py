@@ -40,7 +40,7 @@ def test_all_lists_what_the_package_offers() -> None:
         assert getattr(eks_tf_auth, name) is not None
     assert set(eks_tf_auth.__all__) <= set(dir(eks_tf_auth))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        _ = eks_tf_auth.nope  # type: ignore[attr-defined]
+        _ = eks_tf_auth.nope
 
 
 def test_get_token_in_a_plain_interpreter_is_light_and_verifies(aws_env: AwsEnv) -> None:

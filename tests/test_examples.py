@@ -65,7 +65,8 @@ def test_kubeconfig_authenticates_against_the_api_double(
     assert proc.stdout == TEST_ARN
 
 
-def test_atlantis_workflow_lints_the_saved_plan_and_applies_it() -> None:
+def test_atlantis_repos_yaml_declares_plan_lint_and_apply_of_the_saved_plan() -> None:
+    """Reads the example's YAML (no Atlantis runs here): the steps are declared as intended."""
     repos = yaml.safe_load((EXAMPLES / "atlantis" / "repos.yaml").read_text())
     steps = repos["workflows"]["eks"]
     plan_runs = [s["run"] for s in steps["plan"]["steps"] if isinstance(s, dict) and "run" in s]

@@ -49,6 +49,7 @@ def ok(proc: subprocess.CompletedProcess[str]) -> dict[str, str]:
     return result
 
 
+@pytest.mark.real
 def test_describes_the_cluster(ext_env: AwsEnv) -> None:
     result = ok(run_external(ext_env, json.dumps({"cluster_name": "prod"})))
     assert set(result) == {
@@ -79,6 +80,7 @@ def test_describes_the_cluster(ext_env: AwsEnv) -> None:
     assert json.loads(result["exec_env"]) == {}
 
 
+@pytest.mark.real
 def test_exec_args_reproduce_the_flags(ext_env: AwsEnv) -> None:
     ext_env.credentials_file.write_text(
         f"[ci]\naws_access_key_id = {TEST_ACCESS_KEY}\naws_secret_access_key = {TEST_SECRET}\n"
@@ -115,6 +117,7 @@ def test_exec_args_reproduce_the_flags(ext_env: AwsEnv) -> None:
     )
 
 
+@pytest.mark.real
 def test_the_exec_args_work(ext_env: AwsEnv) -> None:
     result = ok(run_external(ext_env, json.dumps({"cluster_name": "prod", "role_arn": ROLE})))
     args = json.loads(result["exec_args"])
@@ -132,6 +135,7 @@ def test_the_exec_args_work(ext_env: AwsEnv) -> None:
     assert moto_sessions()[verified.access_key_id].role_arn == ROLE
 
 
+@pytest.mark.real
 def test_aws_cli_command(ext_env: AwsEnv) -> None:
     query = {"cluster_name": "prod", "command": "aws", "role_arn": ROLE, "profile": "p"}
     ext_env.credentials_file.write_text(
@@ -155,6 +159,7 @@ def test_aws_cli_command(ext_env: AwsEnv) -> None:
     ]
 
 
+@pytest.mark.real
 def test_include_token_warns_and_verifies(ext_env: AwsEnv) -> None:
     proc = run_external(ext_env, json.dumps({"cluster_name": "prod", "include_token": "true"}))
     result = ok(proc)
@@ -178,6 +183,7 @@ def one_line_failure(proc: subprocess.CompletedProcess[str], text: str) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.real
 @pytest.mark.parametrize(
     ("stdin", "text"),
     [
@@ -212,11 +218,13 @@ def test_bad_queries(ext_env: AwsEnv, stdin: str, text: str) -> None:
     one_line_failure(run_external(ext_env, stdin), text)
 
 
+@pytest.mark.real
 def test_no_credentials(ext_env: AwsEnv) -> None:
     del ext_env.env["AWS_ACCESS_KEY_ID"], ext_env.env["AWS_SECRET_ACCESS_KEY"]
     one_line_failure(run_external(ext_env, '{"cluster_name": "prod"}'), "no AWS credentials found")
 
 
+@pytest.mark.real
 def test_no_region(ext_env: AwsEnv) -> None:
     del ext_env.env["AWS_REGION"]
     one_line_failure(
@@ -249,6 +257,7 @@ def denying_eks() -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.real
 def test_access_denied_names_cluster_and_region(ext_env: AwsEnv, denying_eks: str) -> None:
     ext_env.env["AWS_ENDPOINT_URL_EKS"] = denying_eks
     proc = run_external(ext_env, '{"cluster_name": "prod", "region": "eu-west-1"}')

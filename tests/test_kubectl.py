@@ -96,7 +96,10 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.parametrize("version", ["1.27", "1.33"])
+KUBECTL_VERSIONS = [f"1.{minor}" for minor in range(27, 34)]  # every kubectl.1.NN in the image
+
+
+@pytest.mark.parametrize("version", KUBECTL_VERSIONS)
 @pytest.mark.parametrize("case", list(CASES))
 def test_kubectl_authenticates_through_exec(
     aws_env: AwsEnv, double: EksApiDouble, tmp_path: Path, version: str, case: str

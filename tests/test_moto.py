@@ -101,3 +101,18 @@ def test_web_identity(moto_env: AwsEnv, moto_url: str, tmp_path: Path) -> None:
     session = moto_sessions()[token.access_key_id]
     assert (session.role_arn, session.session_name) == (ROLE, "irsa-pod")
     assert token.session_token == session.session_token
+
+
+def test_the_cache_lock_lets_exactly_one_of_many_cold_runs_sign(moto_env: AwsEnv) -> None:
+    """Every signing with --role-arn first assumes the role, so moto's count of role sessions
+    counts the processes that signed: with the lock, one; without it, most of the 20."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = set(moto_sessions())
+    argv = ("exec", "--cluster-name", "demo", "--role-arn", ROLE, "--session-name", "lock-probe")
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        procs = list(pool.map(lambda _: moto_env.run(*argv, timeout=120), range(20)))
+    assert all(p.returncode == 0 for p in procs), [p.stderr for p in procs if p.returncode]
+    signed = [k for k, s in moto_sessions().items() if k not in before]
+    assert len(signed) == 1, len(signed)
+    assert len({json.loads(p.stdout)["status"]["token"] for p in procs}) == 1

@@ -1,4 +1,10 @@
-"""terraform/modules and examples/ with the real terraform binary, offline, against moto."""
+"""terraform/modules and examples/ with the real terraform binary, offline.
+
+eks-exec-auth is init-ed, validated and applied against moto, and its kubeconfig drives kubectl.
+eks-external-auth and the examples need providers the image's mirror does not hold (external,
+kubernetes, helm, kubectl), so they are only checked with `terraform fmt -check` and parsed
+with python-hcl2.
+"""
 
 from __future__ import annotations
 

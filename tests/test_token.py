@@ -150,3 +150,45 @@ def test_redact() -> None:
     for secret in ("AKID", "abc", "=ff", "aHR0cHM6Ly9zdHM"):
         assert secret not in out
     assert "k8s-aws-v1.REDACTED" in out and "X-Amz-Signature=REDACTED" in out
+
+
+@pytest.mark.parametrize(
+    "left", [timedelta(seconds=0), timedelta(seconds=30), timedelta(seconds=60)]
+)
+def test_credentials_expiring_within_a_minute_are_refused(left: timedelta) -> None:
+    """Such a token would be dead (or nearly) before kubectl used it: refuse, name the cause."""
+    from eks_tf_auth.errors import AwsError
+
+    creds = Credentials(KAT_ACCESS_KEY, KAT_SECRET, "tok", KAT_TIME + left)
+    endpoint = resolve_endpoint("us-west-2", settings())
+    with pytest.raises(AwsError, match="expire within a minute") as caught:
+        presign_token(creds, "c", endpoint, now=fixed(KAT_TIME))
+    assert "aws sso login" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("left", [61, 75, 90])
+def test_credentials_with_a_minute_and_more_left_cap_the_expiration(left: int) -> None:
+    creds = Credentials(KAT_ACCESS_KEY, KAT_SECRET, "tok", KAT_TIME + timedelta(seconds=left))
+    endpoint = resolve_endpoint("us-west-2", settings())
+    token = presign_token(creds, "c", endpoint, now=fixed(KAT_TIME))
+    assert token.expiration == KAT_TIME + timedelta(seconds=left - 60)
+
+
+def test_decode_and_signed_at_read_a_token_back() -> None:
+    from eks_tf_auth.token import TOKEN_VALIDITY, decode, format_time, signed_at
+
+    creds = Credentials(KAT_ACCESS_KEY, KAT_SECRET)
+    token = presign_token(
+        creds, "c", resolve_endpoint("us-west-2", settings()), now=fixed(KAT_TIME)
+    )
+    url = decode(token.value)
+    assert url is not None and url.startswith("https://sts.us-west-2.amazonaws.com/?Action=")
+    assert signed_at(token.value) == KAT_TIME.replace(microsecond=0)
+    assert token.expiration < KAT_TIME + TOKEN_VALIDITY
+    assert format_time(KAT_TIME) == KAT_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for broken in ("k8s-aws-v1.!!!", "not-a-token", "k8s-aws-v1." + "_w"):
+        assert signed_at(broken) is None
+    no_date = TOKEN_PREFIX + base64.urlsafe_b64encode(b"https://sts/?Action=x").decode()
+    assert decode(no_date) == "https://sts/?Action=x" and signed_at(no_date) is None
+    bad_date = TOKEN_PREFIX + base64.urlsafe_b64encode(b"https://sts/?X-Amz-Date=2026").decode()
+    assert signed_at(bad_date) is None

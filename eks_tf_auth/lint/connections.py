@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from eks_tf_auth.lint.flow import Kind, Taint
-from eks_tf_auth.lint.project import Project
-from eks_tf_auth.terraform import Attribute, Block, references
+from eks_tf_auth.lint.flow import Flow, Kind, Taint
+from eks_tf_auth.lint.hcl import Attribute, Block, references
+from eks_tf_auth.lint.model import Project
 
 KUBE_PROVIDERS = ("kubernetes", "helm", "kubectl")
 _OBJECT_TOKEN = re.compile(r"(?m)(?:^|[{,])\s*token\s*=\s*(?P<value>[^\n,}]+)")
@@ -115,7 +115,7 @@ def exec_settings(conn: Connection) -> Iterator[tuple[Where, dict[str, str]]]:
 
 def tainted_tokens(project: Project, kind: Kind) -> Iterator[tuple[Connection, Where, Taint]]:
     """Connections whose token comes from a source of `kind` (ETA001, ETA006)."""
-    flow = project.flow()
+    flow = Flow(project)
     for conn in connections(project):
         taint = flow.of(conn.module, conn.token_refs, kind)
         if conn.token is not None and taint is not None:

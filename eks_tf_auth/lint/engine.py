@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.lint import project as project_mod
+from eks_tf_auth.lint import loader
 from eks_tf_auth.lint.rule import Finding, Report, Rule
 from eks_tf_auth.lint.rules import BY_ID, RULES
 
@@ -35,7 +35,7 @@ def run(paths: Sequence[Path], selection: Selection, *, cwd: Path | None = None)
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
-    project = project_mod.load(paths, cwd=cwd)
+    project = loader.load(paths, cwd=cwd)
     rules = selection.rules()
     findings = sorted(
         f for rule in rules for f in rule.check(project) if not _suppressed(f, project.lines)

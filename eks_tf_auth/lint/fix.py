@@ -6,17 +6,21 @@ every other byte and comment is kept; the edited block's attributes are re-align
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eks_tf_auth.lint.flow import AUTH_TYPE, Kind
-from eks_tf_auth.lint.kube import connections
-from eks_tf_auth.lint.project import Module, Project, load
-from eks_tf_auth.terraform import Block
+from eks_tf_auth.lint.connections import connections
+from eks_tf_auth.lint.flow import AUTH_TYPE, Flow, Kind
+from eks_tf_auth.lint.hcl import Block
+from eks_tf_auth.lint.loader import load
+from eks_tf_auth.lint.model import Module, Project
 
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_COMMENT = re.compile(r"(?:#|//).*")
 _ATTRIBUTE_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<key>[A-Za-z_][\w-]*)(?P<gap>[ \t]*)=(?!=)")
 
 
@@ -45,16 +49,20 @@ class _Edit:
     text: str
 
 
-def fix(paths: Sequence[Path], *, mode: str = "exec") -> list[Change]:
+MODES = ("exec", "ephemeral")  # --fix=MODE: exec blocks (the default), or the ephemeral data source
+
+
+def fix(paths: Sequence[Path], *, mode: str = MODES[0]) -> list[Change]:
     project = load(paths)
+    flow = Flow(project)
     edits: dict[str, list[_Edit]] = {}
     for directory, module in project.modules.items():
         if "!" in directory:
             continue  # a saved plan's snapshot is not ours to edit
-        if mode == "ephemeral":
+        if mode == MODES[1]:
             _ephemeral(module, edits)
         else:
-            _exec(project, directory, module, edits)
+            _exec(project, flow, directory, module, edits)
     changes = []
     for path, file_edits in edits.items():  # every edit changes its file
         old = Path(path).read_text(encoding="utf-8")
@@ -70,8 +78,9 @@ def write(changes: Sequence[Change]) -> None:
         write_atomic(str(change.path), change.new.encode(), mode=mode)
 
 
-def _exec(project: Project, directory: str, module: Module, edits: dict[str, list[_Edit]]) -> None:
-    flow = project.flow()
+def _exec(
+    project: Project, flow: Flow, directory: str, module: Module, edits: dict[str, list[_Edit]]
+) -> None:
     fixed_sources: set[str] = set()
     for conn in connections(project):
         if conn.module != directory or conn.token is None or conn.provider.path.endswith(".json"):
@@ -177,7 +186,9 @@ def _apply(text: str, edits: list[_Edit]) -> str:
 def _align_block(text: str, start: int) -> str:
     """Align `=` of consecutive one-line attributes at one depth in the block from `start`."""
     lines = text[start:].split("\n")
-    depth = 0
+    deltas = [_bracket_delta(line) for line in lines]
+    depths = list(itertools.accumulate(deltas))
+    end = next(i for i, depth in enumerate(depths) if i > 0 and depth <= 0)  # a parsed block closes
     group: list[tuple[str, re.Match[str]]] = []
     out: list[str] = []
 
@@ -187,17 +198,19 @@ def _align_block(text: str, start: int) -> str:
             out.append(f"{m.group('indent')}{m.group('key').ljust(width)} ={line[m.end() :]}")
         group.clear()
 
-    for i, line in enumerate(lines):  # pragma: no branch - a parsed block always closes
+    for i, line in enumerate(lines[: end + 1]):
         m = _ATTRIBUTE_LINE.match(line)
-        opens, closes = line.count("{") + line.count("["), line.count("}") + line.count("]")
-        if m and depth == 1 and opens == closes:
+        depth_before = depths[i] - deltas[i]
+        if m and depth_before == 1 and deltas[i] == 0:
             group.append((line, m))
         else:
             flush()
             out.append(line)
-        depth += opens - closes
-        if depth <= 0 and i > 0:
-            out.extend(lines[i + 1 :])
-            break
     flush()
-    return text[:start] + "\n".join(out)
+    return text[:start] + "\n".join(out + lines[end + 1 :])
+
+
+def _bracket_delta(line: str) -> int:
+    """Opening minus closing brackets of a line, outside its strings and comments."""
+    code = _COMMENT.sub("", _STRING.sub('""', line))
+    return code.count("{") + code.count("[") - code.count("}") - code.count("]")

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.model import Project
 
 AUTH_TYPE = "aws_eks_cluster_auth"
 EXTERNAL_TYPE = "external"

@@ -1,5 +1,6 @@
-"""The only module that imports python-hcl2: Terraform files and plans become `Block`s and
-`Attribute`s that carry their source positions and the references in each expression.
+"""lint's Terraform parser, the only module that imports python-hcl2 (and lark): `.tf` and
+`.tf.json` files become `Block`s and `Attribute`s that carry their source positions and the
+references in each expression.
 
 References are found in the expression's source text by a small scanner: code is searched, string
 literals are not (a mention in a plain string is never a reference), but `${...}` interpolations
@@ -16,6 +17,7 @@ from typing import Any
 
 from eks_tf_auth.errors import InputError
 
+CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu")
 _REFERENCE = re.compile(
     r"(?<![\w.\-])(?:"
     r"(?:data|ephemeral)\.[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*"
@@ -156,6 +158,11 @@ def _interpolation(expr: str, i: int, out: list[str]) -> int:
         out.append(c)
         i += 1
     return n
+
+
+def parse_config(path: str, text: str) -> SourceFile:
+    """Parse a configuration file by its name: the JSON syntax for `.json`, else HCL."""
+    return parse_json_config(path, text) if path.endswith(".json") else parse_hcl(path, text)
 
 
 def parse_hcl(path: str, text: str) -> SourceFile:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.model import Problem, Project
 
 DOCS_URL = "https://github.com/eks-tf-auth/eks-tf-auth/blob/v{version}/docs/rules/{rule_id}.md"
 
@@ -29,16 +27,6 @@ class Finding:
     rule_id: str
     message: str
     severity: Severity = Severity.ERROR
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """A file that could not be read or parsed; the rest is still linted (exit 2)."""
-
-    path: str
-    line: int
-    column: int
-    message: str
 
 
 @dataclass(frozen=True)

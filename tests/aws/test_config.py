@@ -604,6 +604,53 @@ def test_known_disagreements_with_botocore(
     assert ours_sees(scenario.flag) == expected
 
 
+# What load_settings answers in each disagreement: the difference stays documented above (and in
+# the README's compatibility notes), and our side of it is pinned here. REFUSED: an InputError.
+REFUSED: Mapping[str, Any] = {"refused": True}
+OUR_ANSWERS: dict[str, Mapping[str, Any]] = {
+    "empty-AWS_PROFILE": {"profile": None, "region": "eu-west-1"},
+    "empty-AWS_DEFAULT_PROFILE-hides-AWS_PROFILE": {"profile": "dev"},
+    "empty-AWS_DEFAULT_REGION-hides-the-file": {"region": "eu-west-1"},
+    "empty-AWS_STS_REGIONAL_ENDPOINTS-hides-the-file": {
+        "sts_regional_endpoints": "legacy",
+        "endpoint": "https://sts.amazonaws.com",
+    },
+    "empty-AWS_USE_FIPS_ENDPOINT-hides-the-file": {
+        "use_fips_endpoint": True,
+        "endpoint": f"https://sts-fips.{CLIENT_REGION}.amazonaws.com",
+    },
+    "empty-AWS_IGNORE_CONFIGURED_ENDPOINT_URLS-hides-the-file": {
+        "sts_endpoint_url": None,
+        "endpoint": DEFAULT_ENDPOINT,
+    },
+    "padded-AWS_USE_FIPS_ENDPOINT": {"use_fips_endpoint": True},
+    "sts-mode-is-case-sensitive": {"sts_regional_endpoints": "legacy"},
+    "empty-AWS_CONFIG_FILE": {"region": "eu-west-1"},
+    "AWS_CONFIG_FILE-is-a-directory": REFUSED,
+    "empty-services-section": {"sts_endpoint_url": None, "endpoint": DEFAULT_ENDPOINT},
+    "nested-line-without-equals": {"sts_endpoint_url": None, "endpoint": DEFAULT_ENDPOINT},
+}
+
+
+def test_every_disagreement_has_our_answer() -> None:
+    assert set(OUR_ANSWERS) == set(DISAGREEMENTS)
+
+
+@pytest.mark.parametrize("name", list(DISAGREEMENTS))
+def test_our_answer_where_botocore_differs(
+    files: Files, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    scenario, _ = DISAGREEMENTS[name]
+    arrange(files, monkeypatch, scenario)
+    ours = ours_sees(scenario.flag)
+    expected = OUR_ANSWERS[name]
+    if expected is REFUSED:
+        assert isinstance(ours, Refused), ours
+        return
+    assert isinstance(ours, Seen), ours
+    assert {k: getattr(ours, k) for k in expected} == expected
+
+
 # AWS_REGION: honoured by load_settings (before AWS_DEFAULT_REGION), as the AWS CLI v2 and the
 # other SDKs do, but not by botocore. Documented behaviour, so not compared with botocore.
 
@@ -753,3 +800,19 @@ def test_missing_services_section(files: Files) -> None:
     assert str(files.config) in error.message
     assert error.hint is not None
     assert "[services missing]" in error.hint
+
+
+def test_readme_lists_every_disagreement() -> None:
+    """The README's compatibility notes name the variable or key of every disagreement."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    notes = readme.split("<!-- compat -->", 1)[1].split("<!-- end compat -->", 1)[0]
+    for scenario, _ in DISAGREEMENTS.values():
+        named = [*scenario.env] or [
+            line.split("=")[0].strip()
+            for line in (scenario.config or "").splitlines()
+            if "=" in line and "services" not in line
+        ]
+        if not named:  # the two malformed services sections
+            assert "[services NAME]" in notes
+        for name in named:
+            assert name in notes, name

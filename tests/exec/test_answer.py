@@ -112,3 +112,51 @@ def test_reprs_hide_the_external_id_and_the_token(aws_env: AwsEnv) -> None:
         environ=os.environ,
     )
     assert "k8s-aws-v1" not in repr(issued)
+
+
+@pytest.mark.parametrize(
+    ("argv", "switch"), [(ARGV, "1"), ([*ARGV, "--no-cache"], "")], ids=["env", "flag"]
+)
+def test_the_cache_switches_leave_the_cache_alone(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, argv: list[str], switch: str
+) -> None:
+    """EKS_TF_AUTH_NO_CACHE=1 (or --no-cache in the argv) neither reads nor writes the cache."""
+    monkeypatch.setenv("EKS_TF_AUTH_NO_CACHE", switch)
+    request = ExecRequest(ClusterRequest(cluster_name="demo"))
+    first = issue(request, argv=argv, environ=os.environ)
+    second = issue(request, argv=argv, environ=os.environ)
+    assert not first.from_cache and not second.from_cache
+    assert not aws_env.cache_dir.exists() or list(aws_env.cache_dir.iterdir()) == []
+
+
+def test_one_of_many_concurrent_cold_runs_signs(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-key lock: of ten runs that miss at once, one signs and nine read its token."""
+    import threading
+
+    from eks_tf_auth import identity
+
+    signed: list[int] = []
+    real_mint = identity.mint_token
+    gate = threading.Barrier(10)
+
+    def counting_mint(*args: object, **kwargs: object) -> object:
+        signed.append(1)
+        threading.Event().wait(0.2)  # hold the lock while the others arrive
+        return real_mint(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(identity, "mint_token", counting_mint)
+    request = ExecRequest(ClusterRequest(cluster_name="demo"))
+
+    def run() -> str:
+        gate.wait()
+        return issue(request, argv=ARGV, environ=os.environ).output
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(run())) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(signed) == 1 and len(results) == 10 and len(set(results)) == 1

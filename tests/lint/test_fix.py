@@ -9,12 +9,13 @@ import hcl2
 import pytest
 
 from eks_tf_auth import cli
-from eks_tf_auth.lint import engine
-from tests.conftest import require_tool
+from eks_tf_auth.lint import engine, fix
 from tests.support.terraform import fmt_check
+from tests.support.tools import require_tool
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
+AUTH = 'data "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
 
 
 @pytest.fixture
@@ -24,6 +25,13 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(ROOT / "examples" / "legacy-token", work / "legacy")
     monkeypatch.chdir(work)
     return work
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
 
 
 def eta001(root: Path) -> set[str]:
@@ -36,7 +44,7 @@ def test_fix_rewrites_what_it_can_and_keeps_the_rest(
 ) -> None:
     before = {p: p.read_text() for p in tree.rglob("*.tf*")}
     assert cli.main(["lint", "--fix", "--select", "ETA001", "."]) == 1  # unfixable ones remain
-    assert "fixed 5 file(s)" in capsys.readouterr().err
+    assert "fixed 6 file(s)" in capsys.readouterr().err
     assert eta001(Path(".")) == {
         "bad/child/modules/k8s/main.tf:6",  # through a module input: out of scope for a fix
         "bad/functions/main.tf:17",  # the name is per instance (for_each)
@@ -59,6 +67,7 @@ def test_fix_rewrites_what_it_can_and_keeps_the_rest(
             assert isinstance(hcl2.loads(new), dict)
 
 
+@pytest.mark.real
 def test_fixed_files_pass_terraform_fmt(tree: Path, tmp_path: Path) -> None:
     cli.main(["lint", "--fix", "."])
     proc = fmt_check(require_tool("terraform"), tree, tmp_path)
@@ -100,3 +109,31 @@ def test_ephemeral_leaves_stored_tokens_alone(
     assert (
         tmp_path / "x" / "main.tf"
     ).read_text() == before  # outputs cannot hold ephemeral values
+
+
+def test_fix_keeps_exec_and_drops_the_token_and_skips_aliased_aws(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "main.tf",
+        'provider "aws" {\n  alias  = "other"\n  region = "eu-west-1"\n}\n\n'
+        + AUTH
+        + '\nprovider "kubernetes" {\n  host  = "h"\n  token = data.aws_eks_cluster_auth.a.token\n'
+        '  exec {\n    command = "eks-tf-auth"\n  }\n}\n',
+    )
+    [change] = fix.fix([tmp_path])
+    assert "token" not in change.new and 'command = "eks-tf-auth"' in change.new
+    assert '  host = "h"\n' in change.new and "aws_eks_cluster_auth" not in change.new
+    assert '"--region"' not in change.new
+
+
+def test_fix_without_a_region_and_odd_neighbours(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "main.tf",
+        'provider "aws" {}\n' + AUTH + 'module "q" {\n  source = "./quiet"\n}\n'
+        'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n'
+        '  dynamic "ignored" {\n    for_each = []\n    content {}\n  }\n}\n',
+    )
+    write(tmp_path, "quiet/main.tf", 'resource "x" "y" {}\n')
+    [change] = fix.fix([tmp_path / "main.tf"])
+    assert 'args        = ["exec", "--cluster-name", "c"]' in change.new

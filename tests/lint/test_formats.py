@@ -18,7 +18,8 @@ from eks_tf_auth.lint.formats import (
     sarif,
     text,
 )
-from eks_tf_auth.lint.rule import Finding, Problem, Report, Rule, Severity
+from eks_tf_auth.lint.model import Problem
+from eks_tf_auth.lint.rule import Finding, Report, Rule, Severity
 
 CLUSTER_AUTH_DOC = """## What it does
 Flags `data "aws_eks_cluster_auth"` blocks.

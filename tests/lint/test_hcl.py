@@ -1,11 +1,17 @@
-"""eks_tf_auth.terraform: references in every expression form, parse errors, the JSON syntax."""
+"""eks_tf_auth.lint.hcl: references in every expression form, parse errors, the JSON syntax."""
 
 from __future__ import annotations
 
 import pytest
 
-from eks_tf_auth import terraform
-from eks_tf_auth.terraform import SyntaxProblem, parse_hcl, parse_json_config, references
+from eks_tf_auth.lint import hcl
+from eks_tf_auth.lint.hcl import (
+    SyntaxProblem,
+    parse_config,
+    parse_hcl,
+    parse_json_config,
+    references,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,6 +94,17 @@ def test_json_syntax_lists_nested_blocks_and_lines() -> None:
 
 
 def test_template_references() -> None:
-    assert terraform.template_references("Bearer ${data.aws_eks_cluster_auth.x.token}") == (
+    assert hcl.template_references("Bearer ${data.aws_eks_cluster_auth.x.token}") == (
         "data.aws_eks_cluster_auth.x",
     )
+
+
+def test_parse_config_picks_the_syntax_by_name() -> None:
+    hcl_file = parse_config("main.tf", "locals {\n  a = var.b\n}\n")
+    json_file = parse_config("main.tf.json", '{"locals": {"a": "${var.b}"}}')
+    assert [b.attributes["a"].refs for b in (*hcl_file.blocks, *json_file.blocks)] == [
+        ("var.b",),
+        ("var.b",),
+    ]
+    with pytest.raises(SyntaxProblem, match="invalid JSON"):
+        parse_config("main.tf.json", "locals {\n  a = 1\n}\n")  # HCL text, JSON name

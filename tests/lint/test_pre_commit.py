@@ -1,4 +1,7 @@
-"""The hook as a user gets it: `pre-commit try-repo` of this repository in a fresh git repo."""
+"""The hook as a user gets it: `pre-commit try-repo` of this repository in a fresh git repo.
+
+pre-commit builds the hook's environment with pip from this checkout; the test gives pip no index,
+only the wheelhouse `make venv` downloaded, so it runs with no network at all."""
 
 from __future__ import annotations
 
@@ -6,8 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import BIN_DIR, require_tool
+import pytest
 
+from tests.support.tools import BIN_DIR, require_tool
+
+pytestmark = pytest.mark.real
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,6 +25,13 @@ def git(cwd: Path, *args: str) -> None:
         capture_output=True,
         timeout=60,
     )
+
+
+def wheelhouse() -> Path:
+    found = BIN_DIR.parent / "wheelhouse"
+    if not any(found.glob("botocore-*.whl")):
+        pytest.fail(f"{found} has no wheels: run 'make venv' (it downloads them)")
+    return found
 
 
 def try_repo(cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
@@ -35,12 +48,15 @@ def try_repo(cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=240,
         check=False,
         env={
             "PATH": f"{BIN_DIR}:/usr/bin:/bin",
             "HOME": str(home),
             "PRE_COMMIT_HOME": str(home / "pre-commit"),
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(wheelhouse()),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         },
     )
 

@@ -10,6 +10,7 @@ from eks_tf_auth.lint.rule import Rule, Severity
 from eks_tf_auth.lint.rules import BY_ID, RULES
 
 ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures"
 HEADINGS = ("## What it does", "## Why is this bad?", "## Example")
 
 
@@ -28,6 +29,12 @@ def test_rule_file_docs_and_severity(rule: Rule) -> None:
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
     assert isinstance(rule.severity, Severity)
     assert rule.summary.startswith("Flags ")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_has_bad_and_good_fixtures(rule: Rule) -> None:
+    """No exceptions: a rule that only reads plans has plan files for fixtures (see ETA008)."""
+    assert (FIXTURES / rule.id / "bad").is_dir() and (FIXTURES / rule.id / "good").is_dir()
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)

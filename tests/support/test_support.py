@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
@@ -27,6 +26,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.signers import generate_presigned_url
 
 from tests.support.eks_double import EksApiDouble, Identity, RequestRecord
+from tests.support.tools import kubectl_binary, require_tool
 from tests.support.verifier import TokenRejected, VerifiedToken, decode_token, verify_token
 
 UTC = timezone(timedelta(0))
@@ -963,26 +963,9 @@ def test_double_validates_its_arguments() -> None:
 
 
 def find_kubectl() -> Path:
-    found = shutil.which("kubectl")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl is not on PATH (required when CI=true)")
-        pytest.skip("kubectl is not on PATH")
-    resolved = Path(os.path.realpath(found))
+    resolved = Path(os.path.realpath(require_tool("kubectl")))
     versioned = resolved.with_name("kubectl.1.33")
     return versioned if versioned.is_file() else resolved
-
-
-def versioned_kubectls() -> list[Path]:
-    found = shutil.which("kubectl")
-    if found is None:
-        return []
-    directory = Path(os.path.realpath(found)).parent
-    return [
-        directory / f"kubectl.1.{minor}"
-        for minor in range(27, 34)
-        if (directory / f"kubectl.1.{minor}").is_file()
-    ]
 
 
 def write_kubeconfig(path: Path, double: EksApiDouble, token: str) -> Path:
@@ -1032,6 +1015,7 @@ def run_kubectl(tmp_path: Path) -> KubectlRunner:
     return run
 
 
+@pytest.mark.real
 def test_kubectl_gets_namespaces_and_whoami(
     tmp_path: Path, double: EksApiDouble, run_kubectl: KubectlRunner
 ) -> None:
@@ -1054,6 +1038,7 @@ def test_kubectl_gets_namespaces_and_whoami(
     assert {record.username for record in double.requests} == {ALICE.arn}
 
 
+@pytest.mark.real
 def test_kubectl_with_a_token_for_another_cluster_is_unauthorized(
     tmp_path: Path, double: EksApiDouble, run_kubectl: KubectlRunner
 ) -> None:
@@ -1083,15 +1068,12 @@ def test_kubectl_with_a_token_for_another_cluster_is_unauthorized(
         assert "signature mismatch" in record.reason
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("minor", range(27, 34))
 def test_each_versioned_kubectl_works_against_the_double(
     minor: int, tmp_path: Path, double: EksApiDouble, run_kubectl: KubectlRunner
 ) -> None:
-    find_kubectl()
-    matching = [path for path in versioned_kubectls() if path.name == f"kubectl.1.{minor}"]
-    if not matching:
-        pytest.skip(f"kubectl.1.{minor} is not installed beside kubectl")
-    [kubectl] = matching
+    kubectl = Path(kubectl_binary(f"1.{minor}"))  # a failure under CI=true when missing
     kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", double, alice_token())
 
     namespaces = run_kubectl(kubectl, kubeconfig, "get", "namespaces", "-o", "name")

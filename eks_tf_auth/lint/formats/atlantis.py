@@ -24,7 +24,7 @@ without conftest's summary, which Atlantis then leaves out of the comment. For s
 
 from __future__ import annotations
 
-from eks_tf_auth.lint.formats import text
+from eks_tf_auth.lint.formats.text import render as render_text
 from eks_tf_auth.lint.rule import Report
 
 
@@ -38,7 +38,7 @@ def render(report: Report) -> str:
         f"{_count(passed + failures, 'test')}, {passed} passed, 0 warnings, "
         f"{_count(failures, 'failure')}, 0 exceptions"
     )
-    return text.render(report) + summary + "\n"
+    return render_text(report) + summary + "\n"
 
 
 def _count(n: int, noun: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from eks_tf_auth.lint.rule import Finding, Problem, Report
+from eks_tf_auth.lint.model import Problem
+from eks_tf_auth.lint.rule import Finding, Report
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from eks_tf_auth.lint.connections import tainted_tokens
 from eks_tf_auth.lint.flow import Kind
-from eks_tf_auth.lint.kube import tainted_tokens
-from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.model import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 
 ID = "ETA001"

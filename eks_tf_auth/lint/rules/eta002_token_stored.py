@@ -20,17 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from eks_tf_auth.lint.flow import AUTH_TYPE, Kind
-from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.flow import AUTH_TYPE, Flow, Kind
+from eks_tf_auth.lint.hcl import Block
+from eks_tf_auth.lint.model import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
-from eks_tf_auth.terraform import Block
 
 ID = "ETA002"
 _KUBECONFIG_LOCAL = re.compile(r"yamlencode|jsonencode|templatefile|kubeconfig", re.I)
 
 
 def check(project: Project) -> Iterator[Finding]:
-    flow = project.flow()
+    flow = Flow(project)
     for directory, module in project.modules.items():
         for block in module.blocks:
             if block.kind in ("provider", "module", "variable", "terraform"):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from eks_tf_auth.lint.flow import AUTH_TYPE
-from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.model import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 
 ID = "ETA003"

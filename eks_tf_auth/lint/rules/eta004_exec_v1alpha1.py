@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from eks_tf_auth.lint.kube import connections, exec_settings
-from eks_tf_auth.lint.project import Project
+from eks_tf_auth.lint.connections import connections, exec_settings
+from eks_tf_auth.lint.model import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 
 ID = "ETA004"

@@ -1,0 +1,304 @@
+"""Mutation smoke: each one-line mutation of the code below must make the tests fail.
+
+For every mutant, the tracked tree is copied to a temporary directory, one line is changed there,
+and the tests named for it run in-process against the copy (`PYTHONPATH` and the working directory
+point at it; the tests chosen drive no subprocess of the installed console script). A mutant that
+survives means a behaviour no test pins: the run fails and names it.
+
+Add a mutant with every capability: the file, the exact text (it must occur once), its
+replacement, why it matters, and the fast tests that must catch it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str
+    old: str
+    new: str
+    why: str
+    tests: tuple[str, ...]
+
+
+TOKEN = ("tests/test_token.py",)
+CACHE = ("tests/test_cache.py", "tests/exec/test_answer.py")
+IDENTITY = ("tests/test_identity.py", "tests/exec", "tests/aws")
+MERGE = ("tests/kube/test_kubeconfig.py", "tests/render/test_kubeconfig.py")
+EXTERNAL = ("tests/test_external.py",)
+LINT = ("tests/lint",)
+
+MUTANTS = (
+    Mutant(
+        "eks_tf_auth/token.py",
+        "credentials.expires_at <= signed_at + CREDENTIAL_MARGIN",
+        "credentials.expires_at <= signed_at",
+        "credentials with 30 s left would give a token dead on arrival",
+        TOKEN,
+    ),
+    Mutant(
+        "eks_tf_auth/token.py",
+        "min(expiration, credentials.expires_at - CREDENTIAL_MARGIN)",
+        "min(expiration, credentials.expires_at)",
+        "the expiration would not keep a minute short of the credentials'",
+        TOKEN,
+    ),
+    Mutant(
+        "eks_tf_auth/token.py",
+        "TOKEN_LIFETIME = timedelta(minutes=14)",
+        "TOKEN_LIFETIME = timedelta(minutes=15)",
+        "clients would use a token up to the second EKS stops accepting it",
+        TOKEN,
+    ),
+    Mutant(
+        "eks_tf_auth/token.py",
+        'signed_headers = f"host;{CLUSTER_ID_HEADER}"',
+        'signed_headers = "host"',
+        "the token would not be bound to its cluster",
+        TOKEN,
+    ),
+    Mutant(
+        "eks_tf_auth/token.py",
+        "for k, v in sorted(params))",
+        "for k, v in params)",
+        "the canonical query must be sorted, or STS rejects the signature",
+        TOKEN,
+    ),
+    Mutant(
+        "eks_tf_auth/token.py",
+        "(?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)",
+        "(?:X-Amz-Signature|X-Amz-Credential)",
+        "a session token would reach stderr unredacted",
+        TOKEN,
+    ),
+    Mutant(
+        "eks_tf_auth/cache.py",
+        "MIN_REMAINING = 60",
+        "MIN_REMAINING = 0",
+        "a cached token about to expire would be served",
+        CACHE,
+    ),
+    Mutant(
+        "eks_tf_auth/cache.py",
+        'h.update(b"\\0s" + name.encode() + hashlib.sha256(value).digest())',
+        "pass",
+        "another secret key would get the old key's token",
+        CACHE,
+    ),
+    Mutant(
+        "eks_tf_auth/cache.py",
+        "return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077",
+        "return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()",
+        "a token file others can read would be served",
+        CACHE,
+    ),
+    Mutant(
+        "eks_tf_auth/cache.py",
+        "or fields[1] != key.encode()",
+        "",
+        "an entry copied under another key would be served",
+        CACHE,
+    ),
+    Mutant(
+        "eks_tf_auth/cache.py",
+        "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+        "pass",
+        "every cold run of a burst would sign (and call AssumeRole) instead of one",
+        CACHE,
+    ),
+    Mutant(
+        "eks_tf_auth/aws/config.py",
+        'return flag or environ.get("AWS_DEFAULT_PROFILE") or environ.get("AWS_PROFILE") or None',
+        "return flag or (environ['AWS_DEFAULT_PROFILE'] if 'AWS_DEFAULT_PROFILE' in environ "
+        "else environ.get('AWS_PROFILE')) or None",
+        "an empty AWS_DEFAULT_PROFILE would hide AWS_PROFILE (botocore's reading, not ours)",
+        ("tests/aws/test_config.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/exec/answer.py",
+        "if not (request.use_cache and cache.enabled(argv, environ)):",
+        "if not request.use_cache:",
+        "EKS_TF_AUTH_NO_CACHE=1 would be ignored",
+        CACHE,
+    ),
+    Mutant(
+        "eks_tf_auth/identity.py",
+        "role_arn = request.role_arn if assume else None",
+        "role_arn = request.role_arn",
+        "DescribeCluster would run as the exec user's role, not the caller",
+        IDENTITY,
+    ),
+    Mutant(
+        "eks_tf_auth/identity.py",
+        "chosen = request.region or settings.region",
+        "chosen = settings.region or request.region",
+        "--region would lose to the profile's region",
+        IDENTITY,
+    ),
+    Mutant(
+        "eks_tf_auth/aws/credentials.py",
+        "if profile or not key or not secret:",
+        "if not key or not secret:",
+        "--profile would be ignored while environment keys are set",
+        IDENTITY,
+    ),
+    Mutant(
+        "eks_tf_auth/aws/endpoints.py",
+        'settings.sts_regional_endpoints == "legacy" and region in LEGACY_GLOBAL_REGIONS',
+        'settings.sts_regional_endpoints == "legacy"',
+        "legacy mode would send every region to the global endpoint",
+        ("tests/aws/test_endpoints.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/exec/protocol.py",
+        "if request.region is None and (",
+        "if (",
+        "the kubeconfig's extension would override --region",
+        ("tests/exec/test_protocol.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/kube/kubeconfig.py",
+        'entries[index[entry["name"]]] = entry',
+        "entries.append(entry)",
+        "a merge would duplicate entries instead of replacing them",
+        MERGE,
+    ),
+    Mutant(
+        "eks_tf_auth/kube/kubeconfig.py",
+        'if set_context or not merged.get("current-context"):',
+        "if True:",
+        "a merge would steal the user's current context",
+        MERGE,
+    ),
+    Mutant(
+        "eks_tf_auth/external.py",
+        'given = {k: v for k, v in doc.items() if v != ""}',
+        "given = dict(doc)",
+        'Terraform\'s "" (not given) would be taken as a value',
+        EXTERNAL,
+    ),
+    Mutant(
+        "eks_tf_auth/external.py",
+        'include_token=include == "true",',
+        "include_token=True,",
+        "every external result would carry a plan-time token",
+        EXTERNAL,
+    ),
+    Mutant(
+        "eks_tf_auth/lint/flow.py",
+        'changed |= self._set(directory, f"local.{attr.name}", t)',
+        "pass",
+        "a token passed through a local would go unflagged",
+        LINT,
+    ),
+    Mutant(
+        "eks_tf_auth/lint/flow.py",
+        'changed |= self._set(call.child, f"var.{attr.name}", t)',
+        "pass",
+        "a token passed into a child module would go unflagged",
+        LINT,
+    ),
+    Mutant(
+        "eks_tf_auth/lint/flow.py",
+        'changed |= self._set(call.caller, f"module.{name}.{output.labels[0]}", t)',
+        "pass",
+        "a token returned from a module output would go unflagged",
+        LINT,
+    ),
+)
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line for line in out.splitlines() if (ROOT / line).is_file()]
+
+
+def copy_tree(dest: Path, files: list[str]) -> None:
+    for name in files:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+
+
+def run(mutant: Mutant, files: list[str]) -> tuple[bool, float]:
+    """True when the tests caught the mutant (failed)."""
+    with tempfile.TemporaryDirectory(prefix="eks-tf-auth-mutant-") as tmp:
+        tree = Path(tmp)
+        copy_tree(tree, files)
+        path = tree / mutant.path
+        text = path.read_text(encoding="utf-8")
+        if text.count(mutant.old) != 1:
+            raise SystemExit(
+                f"mutants: {mutant.path}: the text to mutate occurs "
+                f"{text.count(mutant.old)} times: {mutant.old!r}"
+            )
+        path.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+        env["PYTHONPATH"] = str(tree)
+        started = time.monotonic()
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-x",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "not real",
+                "-o",
+                "addopts=",
+                *mutant.tests,
+            ],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        elapsed = time.monotonic() - started
+        if proc.returncode not in (0, 1):
+            raise SystemExit(
+                f"mutants: pytest could not run for {mutant.path}:\n{proc.stdout}{proc.stderr}"
+            )
+        return proc.returncode == 1, elapsed
+
+
+def main() -> int:
+    files = tracked_files()
+    survivors = []
+    started = time.monotonic()
+    for number, mutant in enumerate(MUTANTS, 1):
+        caught, elapsed = run(mutant, files)
+        verdict = "caught" if caught else "SURVIVED"
+        print(f"mutant {number:2d} {verdict:8s} {elapsed:5.1f}s  {mutant.path}: {mutant.why}")
+        if not caught:
+            survivors.append(mutant)
+    print(
+        f"mutants: {len(MUTANTS) - len(survivors)} of {len(MUTANTS)} caught "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
