@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: venv tools check test unit pytest mutants bench demo docs clean
 

@@ -10,7 +10,7 @@ import yaml
 
 from eks_tf_auth import cli
 from tests.support.aws import AwsEnv
-from tests.support.render import check_golden, run_cli
+from tests.support.render import assert_refused, check_golden, run_cli
 
 ATLANTIS_CASES: dict[str, list[str]] = {
     "atlantis": ["--cluster-name", "prod", "--cluster-name", "staging", "--region", "eu-west-1"],
@@ -52,8 +52,4 @@ def test_hostile_input_is_an_error_not_a_snippet(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("AWS_REGION")
-    assert cli.main(["render", *args]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith("eks-tf-auth: error: ")
-    assert len(captured.err.splitlines()) <= 2
+    assert_refused(["render", *args], capsys)

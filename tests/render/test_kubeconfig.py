@@ -17,7 +17,14 @@ from eks_tf_auth.identity import ClusterRequest
 from eks_tf_auth.render import kubeconfig
 from tests.support.aws import TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET, AwsEnv
 from tests.support.eks_double import EksApiDouble, Identity
-from tests.support.render import CA, ENDPOINT, KUBECONFIG_CASES, check_golden, run_cli
+from tests.support.render import (
+    CA,
+    ENDPOINT,
+    KUBECONFIG_CASES,
+    assert_refused,
+    check_golden,
+    run_cli,
+)
 from tests.support.tools import kubectl_binary, with_bin_on_path
 
 
@@ -201,11 +208,7 @@ def test_hostile_input_is_an_error_not_a_snippet(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("AWS_REGION")
-    assert cli.main(["render", *args]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith("eks-tf-auth: error: ")
-    assert len(captured.err.splitlines()) <= 2
+    assert_refused(["render", *args], capsys)
 
 
 def test_kubeconfig_api_version_is_checked() -> None:

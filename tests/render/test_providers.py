@@ -10,12 +10,11 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from eks_tf_auth import cli
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.identity import ClusterRequest
 from eks_tf_auth.render.providers import ProviderRequest, Source, render_providers
 from tests.support.aws import AwsEnv
-from tests.support.render import CA, ENDPOINT, ROLE, check_golden, run_cli
+from tests.support.render import CA, ENDPOINT, ROLE, assert_refused, check_golden, run_cli
 from tests.support.terraform import fmt_check
 from tests.support.tools import require_tool
 
@@ -153,11 +152,7 @@ def test_hostile_input_is_an_error_not_a_snippet(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("AWS_REGION")
-    assert cli.main(["render", *args]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith("eks-tf-auth: error: ")
-    assert len(captured.err.splitlines()) <= 2
+    assert_refused(["render", *args], capsys)
 
 
 @pytest.mark.parametrize(

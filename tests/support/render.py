@@ -61,3 +61,12 @@ def check_golden(name: str, text: str) -> None:
         path.write_text(text)
     assert path.exists(), f"no golden file {path}; run with EKS_TF_AUTH_REGENERATE_GOLDEN=1"
     assert text == path.read_text(), f"{name} differs from its golden file"
+
+
+def assert_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad input: exit 2, nothing on stdout, one error line (and a hint) on stderr."""
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("eks-tf-auth: error: ")
+    assert len(captured.err.splitlines()) <= 2
