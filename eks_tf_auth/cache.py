@@ -18,10 +18,13 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Mapping, Sequence
-from types import ModuleType
 
 from eks_tf_auth import paths
+
+TYPE_CHECKING = False  # not from typing: the cache hit stays free of typing and collections
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from types import ModuleType
 
 FORMAT = b"eks-tf-auth-cache/1"
 DIR_ENV = "EKS_TF_AUTH_CACHE_DIR"

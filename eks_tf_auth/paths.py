@@ -6,7 +6,10 @@ Stdlib only: the cache key (the warm path) needs these paths too.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # not from typing: the cache hit stays free of typing and collections
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 DEFAULT_CONFIG_FILE = "~/.aws/config"
 DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"

@@ -12,6 +12,7 @@ import pytest
 from eks_tf_auth import __version__, cli
 from eks_tf_auth.errors import AwsError, InputError
 from tests.support.aws import AwsEnv
+from tests.support.tools import BIN_DIR
 
 HEAVY = ("botocore", "boto3", "jinja2", "hcl2", "lark", "yaml")
 
@@ -180,6 +181,18 @@ def test_cache_hit_loads_neither_click_nor_botocore_nor_json(aws_env: AwsEnv) ->
     ).stdout
     mods = set(out.split())
     assert not {m for m in mods if m.split(".")[0] in (*HEAVY, "click", "json")}
+    # The probe's own io/contextlib load typing and collections; the console script must not.
+    script = str(BIN_DIR / "eks-tf-auth")
+    timed = subprocess.run(
+        [sys.executable, "-X", "importtime", script, "exec", "--cluster-name", "demo"],
+        env=uninstrumented(aws_env.env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.rsplit("|", 1)[1].strip() for line in timed.stderr.splitlines() if "|" in line}
+    assert "eks_tf_auth.cache" in imported
+    assert not imported & {"typing", "collections", "enum", "json", "click"}
     assert {m for m in mods if m.startswith("eks_tf_auth")} == {
         "eks_tf_auth",
         "eks_tf_auth.entry",
