@@ -293,3 +293,18 @@ def test_empty_strings_mean_not_given() -> None:
     assert query.who.region is None and query.who.role_arn is None
     with pytest.raises(InputError):
         external.parse_query('{"cluster_name": "prod", "cluster_id": "nope"}')
+
+
+def test_a_token_only_on_request() -> None:
+    assert external.parse_query('{"cluster_name": "prod"}').include_token is False
+    assert (
+        external.parse_query('{"cluster_name": "prod", "include_token": ""}').include_token is False
+    )
+    assert (
+        external.parse_query('{"cluster_name": "prod", "include_token": "false"}').include_token
+        is False
+    )
+    assert (
+        external.parse_query('{"cluster_name": "prod", "include_token": "true"}').include_token
+        is True
+    )
