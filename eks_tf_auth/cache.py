@@ -112,7 +112,7 @@ def write(dirpath: str, key: str, output: str, expires_at: float) -> bool:
     from eks_tf_auth.files import write_atomic
 
     body = b"%s %s %d\n%s" % (FORMAT, key.encode(), int(expires_at), output.encode())
-    write_atomic(os.path.join(dirpath, key + _SUFFIX), body)
+    write_atomic(os.path.join(dirpath, key + _SUFFIX), body, mode=0o600, follow_links=False)
     prune(dirpath, time.time())
     return True
 

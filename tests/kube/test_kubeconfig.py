@@ -173,3 +173,233 @@ def test_failed_atomic_write_leaves_nothing_behind(
         patched.setattr(os, "replace", full)
         write_atomic(str(target), b"new")
     assert [p.name for p in tmp_path.iterdir()] == ["config"] and target.read_text() == "old"
+
+
+# --- writes never destroy what they replace --------------------------------------------------
+
+
+def rendered(name: str = "prod") -> str:
+    return kubeconfig_text(name)
+
+
+def kubeconfig_text(name: str) -> str:
+    from eks_tf_auth.identity import ClusterRequest
+    from eks_tf_auth.render.kubeconfig import Cluster, KubeconfigRequest, render_kubeconfig
+    from tests.support.render import CA
+
+    request = KubeconfigRequest((name,), ClusterRequest(region="eu-west-1"), alias=True)
+    return render_kubeconfig([Cluster(name, "eu-west-1", ENDPOINT, CA)], request)
+
+
+def special_files(tmp_path: Path) -> dict[str, Path]:
+    import socket
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    sock_path = tmp_path / "sock"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    sock.close()
+    found = {"FIFO": fifo, "directory": directory, "socket": sock_path}
+    if os.geteuid() == 0:  # only root can make a device node; CI runs as root
+        import stat
+
+        device = tmp_path / "null"
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        found["character device"] = device
+    return found
+
+
+def test_a_target_that_is_not_a_regular_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import merge_into
+
+    for kind, path in special_files(tmp_path).items():
+        before = os.lstat(path)
+        with pytest.raises(InputError, match=f"is {'an' if kind[0] in 'aeiou' else 'a'} {kind}"):
+            merge_into(str(path), rendered(), set_context=False)
+        after = os.lstat(path)
+        assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino), kind
+        assert not Path(f"{path}.bak").exists() and not Path(f"{path}.lock").exists()
+
+
+def test_a_merge_writes_through_a_symlink_and_keeps_mode_and_owner(tmp_path: Path) -> None:
+    from eks_tf_auth.kube.kubeconfig import merge_into
+
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "kubeconfig"
+    real.write_text(EXISTING)
+    real.chmod(0o640)
+    owner = (1234, 2345) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    if os.geteuid() == 0:
+        os.chown(real, *owner)
+    link = tmp_path / "config"
+    link.symlink_to(real)
+    merge_into(str(link), rendered(), set_context=False)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    st = real.stat()
+    assert (st.st_mode & 0o777, st.st_uid, st.st_gid) == (0o640, *owner)
+    names = [c["name"] for c in yaml.safe_load(real.read_text())["clusters"]]
+    assert names == ["other", "prod"]
+    assert (tmp_path / "config.bak").read_text() == EXISTING
+    assert sorted(p.name for p in dotfiles.iterdir()) == ["kubeconfig"]  # no temp file left
+
+
+def test_a_backup_path_that_is_a_directory_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import merge_into
+
+    path = tmp_path / "config"
+    path.write_text(EXISTING)
+    (tmp_path / "config.bak").mkdir()
+    with pytest.raises(InputError, match=r"config\.bak is a directory"):
+        merge_into(str(path), rendered(), set_context=False)
+    assert path.read_text() == EXISTING
+
+
+@pytest.mark.real
+def test_a_read_only_kubeconfig_is_refused_as_a_plain_write_would_be(tmp_path: Path) -> None:
+    """Renaming over a file needs only the directory's permission: check the file as kubectl's
+    plain write would. Root may write anything, so as root the merge runs without the
+    capabilities that override file permissions (setpriv, from util-linux)."""
+    from tests.support.tools import require_tool
+
+    prefix = []
+    if os.geteuid() == 0:
+        drop = "-dac_override,-dac_read_search"
+        prefix = [require_tool("setpriv"), f"--inh-caps={drop}", f"--bounding-set={drop}"]
+    path = tmp_path / "config"
+    path.write_text(EXISTING)
+    path.chmod(0o444)
+    probe = (
+        "import sys\n"
+        "from eks_tf_auth.kube.kubeconfig import merge_into\n"
+        "from eks_tf_auth.errors import InputError\n"
+        "try:\n"
+        "    merge_into(sys.argv[1], sys.stdin.read(), set_context=False)\n"
+        "except InputError as e:\n"
+        "    print(e.message)\n"
+        "    sys.exit(2)\n"
+    )
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-c", probe, str(path)],
+        input=rendered(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "is not writable for you" in proc.stdout
+    assert path.read_text() == EXISTING and not (tmp_path / "config.bak").exists()
+
+
+def test_concurrent_merges_lose_nothing(tmp_path: Path) -> None:
+    """20 writers at once (threads here; processes in test_twenty_processes_merge_...)."""
+    import threading
+
+    from eks_tf_auth.kube.kubeconfig import merge_into
+
+    path = tmp_path / "config"
+    texts = [rendered(f"c{i:02d}") for i in range(20)]
+    gate = threading.Barrier(20)
+
+    def merge(text: str) -> None:
+        gate.wait()
+        merge_into(str(path), text, set_context=False)
+
+    threads = [threading.Thread(target=merge, args=(t,)) for t in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    doc = yaml.safe_load(path.read_text())
+    assert sorted(c["name"] for c in doc["clusters"]) == [f"c{i:02d}" for i in range(20)]
+    assert not (tmp_path / "config.lock").exists()
+
+
+@pytest.mark.real
+def test_twenty_processes_merge_into_one_kubeconfig_and_lose_nothing(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.render import CA
+    from tests.support.tools import BIN_DIR, real_tool
+
+    real_tool("the eks-tf-auth console script")
+    path = tmp_path / "config"
+
+    def merge(i: int) -> subprocess.CompletedProcess[str]:
+        argv = ["render", "kubeconfig", "--cluster-name", f"c{i:02d}", "--region", "eu-west-1"]
+        argv += ["--endpoint", ENDPOINT, "--ca-data", CA, "--alias", "--merge-into", str(path)]
+        return subprocess.run(
+            [str(BIN_DIR / "eks-tf-auth"), *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        procs = list(pool.map(merge, range(20)))
+    assert all(p.returncode == 0 for p in procs), [p.stderr for p in procs if p.returncode]
+    doc = yaml.safe_load(path.read_text())
+    assert sorted(c["name"] for c in doc["clusters"]) == [f"c{i:02d}" for i in range(20)]
+    assert sorted(u["name"] for u in doc["users"]) == [f"c{i:02d}" for i in range(20)]
+
+
+def test_a_held_lock_times_out_with_the_lock_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube import kubeconfig
+
+    monkeypatch.setattr(kubeconfig, "LOCK_TIMEOUT", 0.1)
+    path = tmp_path / "config"
+    path.write_text(EXISTING)
+    (tmp_path / "config.lock").symlink_to(path)  # as kubectl leaves it while it writes
+    with pytest.raises(InputError, match=r"config\.lock exists") as caught:
+        kubeconfig.merge_into(str(path), rendered(), set_context=False)
+    assert "remove" in (caught.value.hint or "")
+    assert path.read_text() == EXISTING
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: " + "[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("clusters:\n- name: [a, b]\n  cluster: {}\n- name: {x: 1}\n", None),
+    ],
+    ids=["deep", "odd-names"],
+)
+def test_odd_kubeconfigs_are_merged_or_refused_in_one_line(
+    tmp_path: Path, text: str, message: str | None
+) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import merge_into
+
+    path = tmp_path / "config"
+    path.write_text(text)
+    if message is None:
+        merge_into(str(path), rendered(), set_context=False)
+        names = [c["name"] for c in yaml.safe_load(path.read_text())["clusters"]]
+        assert names == [["a", "b"], {"x": 1}, "prod"]  # kept as they were, ours added
+        return
+    with pytest.raises(InputError, match=message):
+        merge_into(str(path), rendered(), set_context=False)
+    assert path.read_text() == text
+
+
+def test_a_huge_file_is_not_a_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube import kubeconfig
+
+    monkeypatch.setattr(kubeconfig, "MAX_SIZE", 1024)
+    path = tmp_path / "config"
+    path.write_text("# padding\n" * 200)
+    with pytest.raises(InputError, match="is over 0 MiB: not a kubeconfig"):
+        kubeconfig.merge_into(str(path), rendered(), set_context=False)
