@@ -18,6 +18,7 @@ from eks_tf_auth import identity
 from eks_tf_auth.errors import AwsError, InputError
 from eks_tf_auth.exec import argv, protocol
 from eks_tf_auth.token import format_time, utcnow
+from eks_tf_auth.validate import quoted
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,12 @@ def parse_query(raw: str) -> Query:
         doc = json.loads(raw or "{}")
     except json.JSONDecodeError as e:
         raise InputError(f"the query on stdin is not JSON ({e.msg} at char {e.pos})") from e
+    except RecursionError as e:
+        raise InputError("the query on stdin is nested too deeply; it must be a flat object") from e
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise InputError(
+            "the query on stdin holds a number too long to read; every value must be a string"
+        ) from e
     if not isinstance(doc, dict):
         raise InputError("the query on stdin must be a JSON object")
     unknown = sorted(set(doc) - set(QUERY_KEYS))
@@ -66,7 +73,7 @@ def parse_query(raw: str) -> Query:
         raise InputError("the query needs cluster_name (and cluster_id for an Outposts cluster)")
     include = given.get("include_token", "false")
     if include not in ("true", "false"):
-        raise InputError(f'include_token must be "true" or "false", not {include!r}')
+        raise InputError(f'include_token must be "true" or "false", not {quoted(include)}')
     query = Query(
         identity.ClusterRequest(**{k: v for k, v in given.items() if k in IDENTITY_KEYS}),
         command=given.get("command", argv.DEFAULT_COMMAND),
@@ -97,7 +104,7 @@ def describe(
     creds = identity.credentials(resolved, environ)
     name = query.who.cluster_name
     assert name is not None  # parse_query requires it
-    cluster = describe_cluster(query.who.profile, creds, name=name, region=region)
+    cluster = describe_cluster(query.who.profile, creds, name=name, region=region, environ=environ)
     if cluster.status != "ACTIVE":
         raise AwsError(
             f"cluster {cluster.name!r} in {region} is {cluster.status}, not ACTIVE",

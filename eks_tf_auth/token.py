@@ -44,6 +44,13 @@ _SECRETS = re.compile(
     r"(k8s-aws-v1\.)[A-Za-z0-9_-]+"
     r"|((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=)[^&\s\"']+",
 )
+# What else may stand in a process's or a library's message: access key ids, 40-character
+# secret keys, and the long base64 of session tokens.
+_KEYS = re.compile(
+    r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"
+    r"|(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"
+    r"|[A-Za-z0-9/+=]{100,}"
+)
 
 
 @dataclass(frozen=True)
@@ -145,8 +152,10 @@ def signed_at(token: str) -> datetime | None:
 
 
 def redact(text: str) -> str:
-    """`text` with every token, signature, session token and credential scope replaced."""
-    return _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "REDACTED", text)
+    """`text` with every token, signature, session token, credential scope, access key id and
+    secret-shaped string replaced."""
+    text = _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "REDACTED", text)
+    return _KEYS.sub("REDACTED", text)
 
 
 def _quote(value: str) -> str:

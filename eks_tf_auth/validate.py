@@ -9,7 +9,6 @@ import re
 from eks_tf_auth.errors import InputError
 
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", re.ASCII)
-CLUSTER_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}", re.ASCII)
 ROLE_ARN = re.compile(
     r"arn:aws(?:-[a-z]+)*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}", re.ASCII
@@ -28,11 +27,15 @@ def cluster_name(value: str) -> str:
 
 
 def cluster_id(value: str) -> str:
+    """A token's x-k8s-aws-id given as a cluster id: an EKS local cluster's id on Outposts (a
+    UUID), or the cluster name, as aws-iam-authenticator's -i and the cluster-inventory plugin's
+    clusterId extension give it. Both fit the name pattern."""
     return _check(
-        CLUSTER_ID,
+        CLUSTER_NAME,
         value,
         "cluster id",
-        "an Outposts local cluster id is a UUID; for other clusters use --cluster-name",
+        "a cluster name (1-100 letters, digits, '-' or '_', starting alphanumeric) "
+        "or an Outposts local cluster's id (a UUID)",
     )
 
 
@@ -63,10 +66,22 @@ def session_name(value: str) -> str:
     )
 
 
+ECHO_LIMIT = 64  # characters of a bad value an error line quotes
+
+
 def _check(pattern: re.Pattern[str], value: str, what: str, hint: str, *, echo: bool = True) -> str:
     if not pattern.fullmatch(value):
-        raise InputError(f"invalid {what} {value!r}" if echo else f"invalid {what}", hint=hint)
+        raise InputError(
+            f"invalid {what} {quoted(value)}" if echo else f"invalid {what}", hint=hint
+        )
     return value
+
+
+def quoted(value: str) -> str:
+    """`value` for an error line: repr'd, and only its start when it is long."""
+    if len(value) <= ECHO_LIMIT:
+        return repr(value)
+    return f"{value[:ECHO_LIMIT]!r}... ({len(value)} characters)"
 
 
 PROFILE = re.compile(r"[\w.+=,@:/-]{1,128}", re.ASCII)

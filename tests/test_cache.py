@@ -49,7 +49,7 @@ def test_entry_for_another_key_is_a_miss(cdir: Path) -> None:
         lambda b: b[: len(b) // 2],  # truncated
         lambda b: b"",  # empty
         lambda b: b"garbage\n" + b,  # bad header
-        lambda b: b.replace(b"eks-tf-auth-cache/1", b"eks-tf-auth-cache/0"),
+        lambda b: b.replace(cache.FORMAT, b"eks-tf-auth-cache/0"),
         lambda b: b.replace(b'{"kind"', b'{"kinx"'),
         lambda b: b + b"extra\n",
         lambda b: b[:-1],  # no final newline
@@ -216,24 +216,27 @@ def test_write_prunes_expired_entries_and_old_temporary_files(cdir: Path) -> Non
     now = time.time()
     cache.write(str(cdir), "cd" * 32, OUTPUT, now + 5)  # expires in 5 s
     cache.write(str(cdir), "ef" * 32, OUTPUT, now + 600)
-    (cdir / "junk.token").write_bytes(b"not an entry")
-    old_tmp = cdir / f".{KEY}.abc.tmp"
+    damaged = cdir / f"{'aa' * 32}.token"  # ours by name, not an entry
+    damaged.write_bytes(b"not an entry")
+    damaged.chmod(0o600)
+    old_tmp = cdir / f".{KEY}.token.abc.tmp"
     old_tmp.write_bytes(b"half")
     os.utime(old_tmp, (now - 7200, now - 7200))
-    fresh_tmp = cdir / f".{KEY}.def.tmp"
+    fresh_tmp = cdir / f".{KEY}.token.def.tmp"
     fresh_tmp.write_bytes(b"in progress")
+    (cdir / "junk.token").write_bytes(b"not ours: kept")
     (cdir / "x.lock").write_bytes(b"")
-    (cdir / "link.token").symlink_to(cdir / f"{'ef' * 32}.token")  # never followed: removed
-    assert cache.prune(str(cdir), now + 10) == 4
+    (cdir / "link.token").symlink_to(cdir / f"{'ef' * 32}.token")  # not ours by name: kept
+    assert cache.prune(str(cdir), now + 10) == 3
     assert sorted(p.name for p in cdir.iterdir()) == sorted(
-        [f"{'ef' * 32}.token", fresh_tmp.name, "x.lock"]
+        [f"{'ef' * 32}.token", fresh_tmp.name, "junk.token", "x.lock", "link.token"]
     )
 
 
 def test_leftover_temporary_file_does_not_block_writes(cdir: Path) -> None:
     cdir.mkdir(mode=0o700)
     for pid in range(os.getpid() - 2, os.getpid() + 3):
-        (cdir / f".{KEY}.{pid}.tmp").write_bytes(b"left by a killed run")
+        (cdir / f".{KEY}.token.{pid}.tmp").write_bytes(b"left by a killed run")
     assert cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
     assert cache.read(str(cdir), KEY, time.time()) == OUTPUT
 
@@ -283,3 +286,125 @@ def test_clear_skips_what_it_cannot_remove(cdir: Path, monkeypatch: pytest.Monke
         patched.setattr(os, "unlink", busy)
         removed = cache.clear(str(cdir))
     assert removed == 0
+
+
+# --- a cache that cannot serve a wrong or damaged token ----------------------------------------
+
+
+def test_an_edited_body_is_a_miss_and_is_replaced(cdir: Path) -> None:
+    """Still a well-formed ExecCredential, but not the one stored: the body digest says so."""
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    entry(cdir).write_bytes(entry(cdir).read_bytes().replace(b"aws-v1.x", b"aws-v1.y"))
+    assert cache.read(str(cdir), KEY, time.time()) is None
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    assert cache.read(str(cdir), KEY, time.time()) == OUTPUT
+
+
+def test_an_entry_signed_in_the_future_is_not_served(cdir: Path) -> None:
+    """Written while the clock was 3 h fast: not served once the clock is right."""
+    now = time.time()
+    cache.write(str(cdir), KEY, OUTPUT, now + 3 * 3600 + 600, signed_at=now + 3 * 3600)
+    assert cache.read(str(cdir), KEY, now) is None
+    cache.write(str(cdir), KEY, OUTPUT, now + 600, signed_at=now + 30)  # within the skew
+    assert cache.read(str(cdir), KEY, now) == OUTPUT
+
+
+def test_an_entry_that_claims_more_than_eks_accepts_is_not_served(cdir: Path) -> None:
+    now = time.time()
+    cache.write(str(cdir), KEY, OUTPUT, now + cache.MAX_REMAINING + 60, signed_at=now)
+    assert cache.read(str(cdir), KEY, now) is None
+
+
+def test_a_rewrite_with_the_same_size_and_mtime_changes_the_key(tmp_path: Path) -> None:
+    """Key rotation scripts and `cp --preserve=timestamps` keep size and mtime."""
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[default]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\n")
+    env = {"AWS_SHARED_CREDENTIALS_FILE": str(credentials), "HOME": str(tmp_path)}
+    before = os.stat(credentials)
+    first = cache.invocation_key(["exec"], env)
+    credentials.write_text("[default]\naws_access_key_id = AKIABBBBBBBBBBBBBBBB\n")
+    os.utime(credentials, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(credentials).st_size == before.st_size
+    assert cache.invocation_key(["exec"], env) != first
+    credentials.write_text("[default]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\n")
+    assert cache.invocation_key(["exec"], env) == first  # the same content is the same key
+
+
+def test_a_fifo_in_place_of_a_file_never_blocks(cdir: Path, tmp_path: Path) -> None:
+    cache.ensure_dir(str(cdir))
+    os.mkfifo(entry(cdir), 0o600)
+    config = tmp_path / "config-fifo"
+    os.mkfifo(config)
+    started = time.monotonic()
+    assert cache.read(str(cdir), KEY, time.time()) is None
+    key = cache.invocation_key(["exec"], {"AWS_CONFIG_FILE": str(config), "HOME": "/x"})
+    assert cache.write(str(cdir), "cd" * 32, OUTPUT, time.time() + 600)  # prunes past the FIFO
+    assert time.monotonic() - started < 2 and len(key) == 64
+
+
+def test_files_that_are_not_ours_survive_prune_and_clear(cdir: Path) -> None:
+    """EKS_TF_AUTH_CACHE_DIR pointed at a directory of the user's own."""
+    cache.ensure_dir(str(cdir))
+    theirs = [
+        cdir / "notes.token",
+        cdir / ".draft.tmp",
+        cdir / "app.lock",
+        cdir / ("ab" * 31 + ".token"),
+    ]
+    old = time.time() - 7200
+    for path in theirs:
+        path.write_text("mine")
+        os.utime(path, (old, old))
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    assert cache.clear(str(cdir)) == 1
+    assert all(path.read_text() == "mine" for path in theirs)
+
+
+def test_leftovers_of_killed_runs_go_with_the_next_write(cdir: Path) -> None:
+    cache.ensure_dir(str(cdir))
+    old = time.time() - cache.STALE_TMP - 5
+    leftover = cdir / f".{KEY}.token.k1l2e3d4.tmp"
+    fresh = cdir / f".{'cd' * 32}.token.w5r6i7t8.tmp"  # another run is writing it right now
+    idle_lock = cdir / f"{'ef' * 32}.lock"
+    for path in (leftover, fresh, idle_lock):
+        path.write_text("x")
+    os.utime(leftover, (old, old))
+    idle = time.time() - cache.STALE_LOCK - 5
+    os.utime(idle_lock, (idle, idle))
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    assert not leftover.exists() and not idle_lock.exists() and fresh.exists()
+
+
+def test_an_old_format_entry_is_pruned(cdir: Path) -> None:
+    cache.ensure_dir(str(cdir))
+    other = cdir / f"{'cd' * 32}.token"
+    other.write_bytes(b"eks-tf-auth-cache/1 " + b"cd" * 32 + b" 99999999999\n" + OUTPUT.encode())
+    other.chmod(0o600)
+    cache.write(str(cdir), KEY, OUTPUT, time.time() + 600)
+    assert not other.exists()
+
+
+@pytest.mark.parametrize(
+    ("mode", "why"),
+    [(0o755, "others may read or write it (mode 0755; use 0700)"), (None, "not a directory")],
+)
+def test_cache_clear_says_why_it_does_not_clear(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mode: int | None,
+    why: str,
+) -> None:
+    from eks_tf_auth import cli
+
+    target = tmp_path / "shared"
+    if mode is None:
+        target.write_text("a file")
+    else:
+        target.mkdir()
+        target.chmod(mode)
+        (target / f"{KEY}.token").write_text("kept")
+    monkeypatch.setenv("EKS_TF_AUTH_CACHE_DIR", str(target))
+    assert cli.main(["cache", "clear"]) == 2
+    err = capsys.readouterr().err
+    assert "is not used, so not cleared" in err and why in err

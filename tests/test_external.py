@@ -266,7 +266,7 @@ def test_access_denied_names_cluster_and_region(ext_env: AwsEnv, denying_eks: st
 
 
 def test_cluster_that_is_not_active(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    def creating(*_: object, name: str, region: str) -> aws.Cluster:
+    def creating(*_: object, name: str, region: str, environ: object) -> aws.Cluster:
         return aws.Cluster(name, region, "CREATING", "", "")
 
     monkeypatch.setattr(aws, "describe_cluster", creating)
@@ -292,7 +292,7 @@ def test_empty_strings_mean_not_given() -> None:
     query = external.parse_query('{"cluster_name": "prod", "region": "", "role_arn": ""}')
     assert query.who.region is None and query.who.role_arn is None
     with pytest.raises(InputError):
-        external.parse_query('{"cluster_name": "prod", "cluster_id": "nope"}')
+        external.parse_query('{"cluster_name": "prod", "cluster_id": "no pe"}')
 
 
 def test_a_token_only_on_request() -> None:

@@ -27,7 +27,7 @@ ENDPOINT = "https://ABCDEF0123456789.gr7.eu-central-1.eks.amazonaws.com"
     ("fields", "message"),
     [
         ({"cluster_name": "a b"}, "invalid cluster name"),
-        ({"cluster_id": "not-a-uuid"}, "invalid cluster id"),
+        ({"cluster_id": "not a name!"}, "invalid cluster id"),
         ({"region": "mars-1"}, "invalid region"),
         ({"role_arn": "arn:aws:iam::1:role/x"}, "invalid role ARN"),
         ({"role_arn": ROLE, "external_id": "x"}, "invalid --external-id"),
@@ -154,7 +154,9 @@ def test_external_resolves_through_the_seam(
     seen = spy(monkeypatch, "resolve")
     found: list[str] = []
 
-    def describe_cluster(profile: str | None, creds: Credentials, *, name: str, region: str) -> Any:
+    def describe_cluster(
+        profile: str | None, creds: Credentials, *, name: str, region: str, environ: object
+    ) -> Any:
         found.append(region)
         raise InputError("stop here")
 

@@ -9,12 +9,16 @@ from the environment and the active profile of the shared config file, in botoco
 from __future__ import annotations
 
 import configparser
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.paths import config_file, credentials_file
+from eks_tf_auth.validate import quoted
 
+MAX_CONFIG_SIZE = 10 * 1024 * 1024  # AWS config files are kilobytes
 _TRUE = "true"
 _FALSE = "false"
 
@@ -51,7 +55,7 @@ def load_settings(environ: Mapping[str, str], *, profile: str | None) -> AwsSett
     mode = (setting("AWS_STS_REGIONAL_ENDPOINTS", "sts_regional_endpoints") or "regional").lower()
     if mode not in ("regional", "legacy"):
         raise InputError(
-            f"sts_regional_endpoints must be 'regional' or 'legacy', not {mode!r}",
+            f"sts_regional_endpoints must be 'regional' or 'legacy', not {quoted(mode)}",
             hint="fix AWS_STS_REGIONAL_ENDPOINTS or sts_regional_endpoints in " + path,
         )
     return AwsSettings(
@@ -90,7 +94,8 @@ def _endpoint_url(
         section = services.get(section_name)
         if section is None:
             raise InputError(
-                f"the profile uses services section {section_name!r}, which {path} does not define",
+                f"the profile uses services section {quoted(section_name)}, which {path} does "
+                "not define",
                 hint=f"add [services {section_name}] to {path} or remove 'services' from the "
                 "profile",
             )
@@ -142,16 +147,58 @@ def _split(section: str) -> list[str]:
 
 
 def _read_ini(path: str) -> list[tuple[str, dict[str, str]]]:
+    """The sections of an AWS config or credentials file. Errors name the file and the line
+    number, never the line's text (it may hold a secret key), and chain nothing that does."""
     parser = configparser.RawConfigParser()
-    try:
-        with open(path, encoding="utf-8") as f:
-            parser.read_file(f, path)
-    except FileNotFoundError:
+    text = _read_text(path)
+    if text is None:
         return []
-    except (OSError, UnicodeDecodeError, configparser.Error) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+    try:
+        parser.read_string(text, path)
+    except configparser.Error as e:
         raise InputError(
-            f"cannot read the AWS config file {path}: {first}",
+            f"cannot read the AWS config file {path}: {_parse_problem(e)}",
             hint="fix the file or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere",
-        ) from e
+        ) from None
     return [(name.strip(), dict(parser.items(name))) for name in parser.sections()]
+
+
+def _read_text(path: str) -> str | None:
+    """The file's text; None where there is no file (or it is /dev/null, the usual way to say
+    "no config file"). Anything else that is not a regular file is refused, never read: a FIFO
+    would block, a device never end."""
+    problem = None
+    try:
+        st = os.stat(path)
+        if path == os.devnull or os.path.realpath(path) == os.devnull:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            problem = "not a regular file"
+        elif st.st_size > MAX_CONFIG_SIZE:
+            problem = f"over {MAX_CONFIG_SIZE // (1024 * 1024)} MiB"
+        else:
+            with open(path, "rb") as f:
+                return f.read(MAX_CONFIG_SIZE + 1).decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        problem = e.strerror or type(e).__name__
+    except UnicodeDecodeError:
+        problem = "not UTF-8 text"
+    raise InputError(
+        f"cannot read the AWS config file {path}: {problem}",
+        hint="fix the file or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere",
+    )
+
+
+def _parse_problem(error: configparser.Error) -> str:
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return f"line {error.lineno}: a setting before any [section] header"
+    if isinstance(error, configparser.ParsingError):
+        lines = ", ".join(str(lineno) for lineno, _ in error.errors)
+        return f"line {lines}: not 'key = value'"
+    if isinstance(error, (configparser.DuplicateSectionError, configparser.DuplicateOptionError)):
+        return f"line {error.lineno}: {error.section!r} is given twice" + (
+            f" ({error.option})" if isinstance(error, configparser.DuplicateOptionError) else ""
+        )
+    return type(error).__name__  # pragma: no cover - read_string raises only the kinds above

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, cast
 
-from eks_tf_auth.aws.errors import NO_CREDENTIALS_HINT, translate_errors
+from eks_tf_auth.aws.errors import NO_CREDENTIALS_HINT, SOURCES, translate_errors
 from eks_tf_auth.errors import AwsError, InputError
+from eks_tf_auth.validate import quoted
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -44,21 +45,70 @@ def static_credentials(environ: Mapping[str, str], *, profile: str | None) -> Cr
         return None
     token = environ.get("AWS_SESSION_TOKEN") or environ.get("AWS_SECURITY_TOKEN") or None
     expiry = environ.get("AWS_CREDENTIAL_EXPIRATION")
-    return Credentials(key, secret, token, _parse_time(expiry) if expiry else None)
+    found = Credentials(key, secret, token, _parse_time(expiry) if expiry else None)
+    return checked(found, "the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
 
 
 def chain_credentials(sess: Session) -> Credentials:
-    """Credentials from botocore's full provider chain."""
-    with translate_errors():
-        found = sess.get_credentials()
-        if found is None:
-            raise AwsError("no AWS credentials found", hint=NO_CREDENTIALS_HINT)
-        frozen = found.get_frozen_credentials()
+    """Credentials from botocore's full provider chain. Whatever a provider fails with (a
+    credential_process printing junk, a missing token file) becomes one line naming the source."""
+    found = None
+    try:
+        with translate_errors():
+            found = sess.get_credentials()
+            if found is None:
+                raise AwsError("no AWS credentials found", hint=NO_CREDENTIALS_HINT)
+            frozen = found.get_frozen_credentials()
+    except (ValueError, TypeError, KeyError, AttributeError, RuntimeError, OSError) as e:
+        method = _provider_of(e) or getattr(found, "method", None)
+        source, hint = SOURCES.get(str(method), ("botocore's credential chain", None))
+        raise AwsError(
+            f"cannot get AWS credentials from {source}: {_reason(e)}",
+            hint=hint or NO_CREDENTIALS_HINT,
+        ) from e
     # botocore keeps the expiry of refreshable credentials (SSO, IRSA, IMDS, process) private.
     expiry = cast("datetime | None", getattr(found, "_expiry_time", None))
     if frozen.access_key is None or frozen.secret_key is None:
         raise AwsError("the AWS credentials found are incomplete", hint=NO_CREDENTIALS_HINT)
-    return Credentials(frozen.access_key, frozen.secret_key, frozen.token or None, expiry)
+    creds = Credentials(frozen.access_key, frozen.secret_key, frozen.token or None, expiry)
+    source = SOURCES.get(str(found.method), (f"botocore's {found.method} provider", ""))[0]
+    return checked(creds, source)
+
+
+def checked(creds: Credentials, source: str) -> Credentials:
+    """Credentials are ASCII text; anything else (bytes that are not UTF-8 in an environment
+    variable, say) cannot sign a request. The message never shows the value."""
+    for what, value in (
+        ("access key id", creds.access_key_id),
+        ("secret access key", creds.secret_access_key),
+        ("session token", creds.session_token or ""),
+    ):
+        if not value.isascii() or not value.isprintable():
+            raise InputError(
+                f"the {what} from {source} is not plain ASCII text",
+                hint="set it again, copied from its source",
+            )
+    return creds
+
+
+def _provider_of(error: BaseException) -> str | None:
+    """The innermost botocore credential provider in the error's traceback (its METHOD)."""
+    method = None
+    tb = error.__traceback__
+    while tb is not None:
+        found = getattr(tb.tb_frame.f_locals.get("self"), "METHOD", None)
+        if isinstance(found, str):
+            method = found
+        tb = tb.tb_next
+    return method
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason; a provider's message names files and formats, never credentials."""
+    if isinstance(error, FileNotFoundError):
+        return f"no such file: {error.filename}"
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def assume_role(
@@ -87,7 +137,7 @@ def _parse_time(text: str) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as e:
         raise InputError(
-            f"AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time: {text!r}",
+            f"AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time: {quoted(text)}",
             hint="unset it or use a form such as 2030-01-01T00:00:00Z",
         ) from e
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

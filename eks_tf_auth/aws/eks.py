@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -26,12 +27,17 @@ class Cluster:
 
 
 def describe_cluster(
-    profile: str | None, credentials: Credentials, *, name: str, region: str
+    profile: str | None,
+    credentials: Credentials,
+    *,
+    name: str,
+    region: str,
+    environ: Mapping[str, str],
 ) -> Cluster:
     """EKS DescribeCluster; the endpoint follows AWS_ENDPOINT_URL_EKS and the profile."""
     where = f"cluster {name!r} in {region}"
-    sess = session(profile)
-    with translate_errors(f"cannot describe {where}"):
+    sess = session(profile, environ)
+    with translate_errors(f"cannot describe {where}", endpoint_variable="AWS_ENDPOINT_URL_EKS"):
         eks = cast(
             "EKSClient",
             sess.create_client(

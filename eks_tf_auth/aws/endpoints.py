@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from eks_tf_auth.aws.config import AwsSettings
 from eks_tf_auth.errors import InputError
+from eks_tf_auth.validate import quoted
 
 GLOBAL_HOST = "sts.amazonaws.com"
 GLOBAL_SIGNING_REGION = "us-east-1"
@@ -106,9 +107,15 @@ def _custom_endpoint(url: str, region: str) -> Endpoint:
         valid = parts.scheme in ("https", "http") and bool(parts.hostname)
     except ValueError:
         valid = False
+    if valid and (parts.username is not None or parts.password is not None):
+        raise InputError(
+            "the STS endpoint URL carries a user name or password, which would be signed into "
+            "every token",
+            hint="remove the user info from AWS_ENDPOINT_URL_STS / endpoint_url",
+        )
     if not valid:
         raise InputError(
-            f"invalid STS endpoint URL {url!r}",
+            f"invalid STS endpoint URL {quoted(url)}",
             hint="AWS_ENDPOINT_URL_STS / endpoint_url must look like https://sts.example.com",
         )
     return Endpoint(

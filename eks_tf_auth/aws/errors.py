@@ -12,10 +12,35 @@ NO_CREDENTIALS_HINT = (
     "set AWS_PROFILE, run 'aws sso login', or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 )
 
+# botocore's credential providers (their METHOD) -> what the user configured, and what to check.
+SOURCES = {
+    "custom-process": (
+        "credential_process",
+        "run the profile's credential_process yourself: it must print one JSON object with "
+        "Version 1, AccessKeyId, SecretAccessKey and, if any, an ISO 8601 Expiration",
+    ),
+    "assume-role-with-web-identity": (
+        "web identity (AWS_WEB_IDENTITY_TOKEN_FILE or web_identity_token_file)",
+        "check that the token file exists and is readable (IRSA: the pod's projected token)",
+    ),
+    "container-role": (
+        "the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI)",
+        "a full URI must be https, a loopback address or the EKS Pod Identity agent's",
+    ),
+    "sso": ("AWS SSO (IAM Identity Center)", "run 'aws sso login' for this profile"),
+    "assume-role": (
+        "the profile's role_arn and its source_profile or credential_source",
+        "check the profile's role settings and the source credentials",
+    ),
+}
+
 
 @contextlib.contextmanager
-def translate_errors(context: str | None = None) -> Iterator[None]:
-    """Turn botocore's exceptions into one-line errors with a hint; chain the original."""
+def translate_errors(
+    context: str | None = None, *, endpoint_variable: str = "AWS_ENDPOINT_URL_STS"
+) -> Iterator[None]:
+    """Turn botocore's exceptions into one-line errors with a hint; chain the original.
+    `endpoint_variable` is the setting that points this call's service elsewhere."""
     from botocore import exceptions as bx
 
     prefix = f"{context}: " if context else ""
@@ -43,11 +68,19 @@ def translate_errors(context: str | None = None) -> Iterator[None]:
             f"{prefix}{_one_line(str(e))}", hint="run 'aws sso login' for this profile"
         ) from e
     except bx.CredentialRetrievalError as e:
-        raise AwsError(f"{prefix}{_one_line(str(e))}", hint=NO_CREDENTIALS_HINT) from e
-    except bx.ConnectionError as e:
+        source, hint = SOURCES.get(
+            str(e.kwargs.get("provider")), ("botocore's credential chain", "")
+        )
+        raise AwsError(
+            f"{prefix}cannot get AWS credentials from {source}: "
+            f"{_one_line(str(e.kwargs.get('error_msg', '')))}",
+            hint=hint or NO_CREDENTIALS_HINT,
+        ) from e
+    except (bx.ConnectionError, bx.HTTPClientError) as e:
         raise AwsError(
             f"{prefix}cannot reach AWS: {_one_line(str(e))}",
-            hint="check the network, proxy settings and AWS_ENDPOINT_URL_STS",
+            hint=f"check the network, proxy settings and {endpoint_variable}; the waits are "
+            "bounded by EKS_TF_AUTH_CONNECT_TIMEOUT and EKS_TF_AUTH_READ_TIMEOUT",
         ) from e
     except bx.BotoCoreError as e:
         raise AwsError(f"{prefix}{_one_line(str(e))}") from e

@@ -19,6 +19,14 @@ def clear() -> int:
     if dirpath is None:
         click.echo("no cache directory (HOME is not set); nothing to clear", err=True)
         return 0
+    why = cache.usable(dirpath)
+    if why is not None:
+        from eks_tf_auth.errors import InputError
+
+        raise InputError(
+            f"the cache directory {dirpath} is not used, so not cleared: {why}",
+            hint=f"nothing of ours is in it; fix it or point {cache.DIR_ENV} elsewhere",
+        )
     removed = cache.clear(dirpath)
     click.echo(f"removed {removed} cached token(s) from {dirpath}", err=True)
     return 0

@@ -16,9 +16,14 @@ def external_command() -> int:
     session_name, command (default eks-tf-auth; "aws" for aws eks get-token), api_version,
     include_token ("false" by default).
     """
+    from eks_tf_auth.errors import InputError
     from eks_tf_auth.external import describe, parse_query
 
-    query = parse_query(sys.stdin.read())
+    try:
+        raw = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError("the query on stdin is not UTF-8 text") from e
+    query = parse_query(raw)
     result = describe(query, os.environ)
     click.echo(json.dumps(result, separators=(",", ":")))
     return 0

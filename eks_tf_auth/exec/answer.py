@@ -72,14 +72,15 @@ def _issue_cached(
         hit = cache.read(dirpath, key, now().timestamp())
         if hit is not None:
             return Issued(hit, from_cache=True)
+        signed_at = now()
         output, expiration = sign()
         if lock.held:
-            _store(dirpath, key, output, expiration)
+            _store(dirpath, key, output, expiration, signed_at)
         return Issued(output, from_cache=False)
 
 
-def _store(dirpath: str, key: str, output: str, expiration: datetime) -> None:
+def _store(dirpath: str, key: str, output: str, expiration: datetime, signed_at: datetime) -> None:
     try:
-        cache.write(dirpath, key, output, expiration.timestamp())
+        cache.write(dirpath, key, output, expiration.timestamp(), signed_at=signed_at.timestamp())
     except OSError as e:
         logger.warning("cannot write the token cache in %s: %s", dirpath, e.strerror or e)

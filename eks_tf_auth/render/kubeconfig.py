@@ -141,7 +141,9 @@ def _describer(req: KubeconfigRequest, environ: Mapping[str, str]) -> Callable[[
     creds = identity.credentials(resolved, environ, assume=False)
 
     def describe(name: str) -> Cluster:
-        found = describe_cluster(req.who.profile, creds, name=name, region=req.region)
+        found = describe_cluster(
+            req.who.profile, creds, name=name, region=req.region, environ=environ
+        )
         return Cluster(
             found.name, req.region, found.endpoint, found.certificate_authority_data, found.arn
         )

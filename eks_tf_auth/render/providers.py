@@ -13,6 +13,7 @@ from eks_tf_auth.errors import InputError
 from eks_tf_auth.exec import argv
 from eks_tf_auth.exec.protocol import DEFAULT_API_VERSION, check_api_version
 from eks_tf_auth.render.env import hcl, render
+from eks_tf_auth.validate import quoted
 
 PROVIDERS = ("kubernetes", "helm", "kubectl")
 HELM_SYNTAXES = ("block", "attribute")
@@ -131,7 +132,9 @@ def _validate(req: ProviderRequest) -> None:
             hint=f"choose from {', '.join(PROVIDERS)}",
         )
     if req.helm_syntax not in HELM_SYNTAXES:
-        raise InputError(f"unknown helm syntax {req.helm_syntax!r}", hint="block or attribute")
+        raise InputError(
+            f"unknown helm syntax {quoted(req.helm_syntax)}", hint="block or attribute"
+        )
     validate.command(req.command)
     if req.source is Source.LITERAL:
         if not (req.endpoint and req.ca_data):

@@ -56,7 +56,7 @@ def client_error(code: str, message: str = "nope") -> bx.ClientError:
         (
             bx.CredentialRetrievalError(provider="process", error_msg="exit 1"),
             AwsError,
-            "ctx: Error when retrieving credentials from process: exit 1",
+            "ctx: cannot get AWS credentials from botocore's credential chain: exit 1",
             "AWS_PROFILE",
         ),
         (
