@@ -1,0 +1,232 @@
+"""The bad-input catalogue: every way a user's input, environment or files can be wrong, run through
+the installed console script as kubectl and Terraform run it. Each must end with its documented
+exit code (never 3), one error line (and a hint), no traceback, no secret, within seconds.
+
+Extend it with every new command and input: a row is a name, the arguments, the exit code, and
+what the case needs (environment, files, stdin).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.support.aws import TEST_SECRET, AwsEnv
+from tests.support.tools import BIN_DIR, real_tool
+
+pytestmark = pytest.mark.real
+
+FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # stands for any secret in a file
+ROLE = "arn:aws:iam::123456789012:role/deploy"
+CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+ENDPOINT = "https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com"
+EXEC = ["exec", "--cluster-name", "prod", "--region", "us-west-2"]
+KUBECONFIG = ["render", "kubeconfig", "--cluster-name", "prod", "--region", "eu-west-1"]
+KUBECONFIG += ["--endpoint", ENDPOINT, "--ca-data", CA, "--merge-into", "{tmp}/kubeconfig"]
+PROCESS_OUTPUT = {
+    "junk": "echo 'not json'",
+    "array": "echo '[1, 2]'",
+    "binary": "printf '\\377\\376'",
+    "expired": 'echo \'{"Version": 1, "AccessKeyId": "AKIAX", "SecretAccessKey": "s", '
+    '"SessionToken": "t", "Expiration": "2001-01-01T00:00:00Z"}\'',
+    "bad-expiration": 'echo \'{"Version": 1, "AccessKeyId": "AKIAX", '
+    '"SecretAccessKey": "s", "Expiration": "tomorrow"}\'',
+    "secret-on-stderr": f"echo 'AKIAIOSFODNN7EXAMPLE {FAKE_SECRET}' >&2; exit 3",
+    "never-exits": "sleep 300",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    argv: list[str]
+    code: int
+    env: Mapping[str, str] = field(default_factory=dict)  # "{tmp}" stands for the case's dir
+    stdin: str | bytes | None = None
+    setup: Callable[[Path], None] | None = None
+    stdout: str | None = None  # a path to send stdout to, instead of a pipe
+    unset: tuple[str, ...] = ()
+    one_line: bool = False  # `external`: Terraform shows one line
+
+
+def process_profile(name: str) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        script = tmp / f"{name}.sh"
+        script.write_text(f"#!/bin/sh\n{PROCESS_OUTPUT[name]}\n")
+        script.chmod(0o755)
+        (tmp / "config").write_text(f"[profile p]\ncredential_process = {script}\n")
+
+    return setup
+
+
+def write(name: str, text: str) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        (tmp / name).write_text(text)
+
+    return setup
+
+
+def config_text(text: str) -> Callable[[Path], None]:
+    return write("config", text)
+
+
+def fifo(name: str) -> Callable[[Path], None]:
+    return lambda tmp: os.mkfifo(tmp / name)
+
+
+def kubeconfig_text(text: str) -> Callable[[Path], None]:
+    return write("kubeconfig", text)
+
+
+def bak_directory(tmp: Path) -> None:
+    (tmp / "kubeconfig").write_text("apiVersion: v1\nkind: Config\n")
+    (tmp / "kubeconfig.bak").mkdir()
+
+
+def socket_file(tmp: Path) -> None:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp / "kubeconfig"))
+    sock.close()
+
+
+def shared_cache_dir(tmp: Path) -> None:
+    (tmp / "shared").mkdir(mode=0o755)
+
+
+def token_fifo(tmp: Path) -> None:
+    """A FIFO in the cache directory under a token's name: a miss, never a hang."""
+    cache = tmp / "cache"
+    cache.mkdir(mode=0o700)
+    os.mkfifo(cache / f"{'ab' * 32}.token", 0o600)
+
+
+PROFILE = {"AWS_PROFILE": "p", "AWS_CONFIG_FILE": "{tmp}/config"}
+NO_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+CASES: dict[str, Case] = {
+    **{
+        f"credential_process-{name}": Case(
+            EXEC,
+            1,
+            {**PROFILE, "EKS_TF_AUTH_CREDENTIAL_PROCESS_TIMEOUT": "1"},
+            setup=process_profile(name),
+            unset=NO_KEYS,
+        )
+        for name in PROCESS_OUTPUT
+    },
+    "credential_process-missing": Case(
+        EXEC,
+        1,
+        PROFILE,
+        setup=config_text("[profile p]\ncredential_process = /nonexistent\n"),
+        unset=NO_KEYS,
+    ),
+    "credential_process-unbalanced-quote": Case(
+        EXEC,
+        1,
+        PROFILE,
+        setup=config_text("[profile p]\ncredential_process = x 'open\n"),
+        unset=NO_KEYS,
+    ),
+    "web-identity-token-file-missing": Case(
+        EXEC,
+        1,
+        {"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": "{tmp}/no-token"},
+        unset=NO_KEYS,
+    ),
+    "container-uri-foreign-host": Case(
+        EXEC, 1, {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://example.com/creds"}, unset=NO_KEYS
+    ),
+    "secret-not-utf8": Case(EXEC, 2, {"AWS_SECRET_ACCESS_KEY": "a\udcffb"}),
+    "credentials-expired": Case(EXEC, 1, {"AWS_CREDENTIAL_EXPIRATION": "2001-01-01T00:00:00Z"}),
+    "credential-expiration-garbage": Case(EXEC, 2, {"AWS_CREDENTIAL_EXPIRATION": "soon"}),
+    "config-file-fifo": Case(EXEC, 2, {"AWS_CONFIG_FILE": "{tmp}/fifo"}, setup=fifo("fifo")),
+    "config-file-dev-zero": Case(EXEC, 2, {"AWS_CONFIG_FILE": "/dev/zero"}),
+    "credentials-file-without-header": Case(
+        EXEC,
+        2,
+        {"AWS_SHARED_CREDENTIALS_FILE": "{tmp}/config", "EKS_TF_AUTH_DEBUG": "1"},
+        setup=config_text(f"aws_secret_access_key = {FAKE_SECRET}\n"),
+    ),
+    "bad-timeout-setting": Case(
+        [*EXEC, "--role-arn", ROLE], 2, {"EKS_TF_AUTH_READ_TIMEOUT": "forever"}
+    ),
+    "sts-endpoint-with-user-info": Case(
+        EXEC, 2, {"AWS_ENDPOINT_URL_STS": "https://user:pw@sts.example.com"}
+    ),
+    "exec-info-nested-too-deep": Case(
+        ["exec"], 2, {"KUBERNETES_EXEC_INFO": "[" * 20000 + "]" * 20000}
+    ),
+    "cache-entry-is-a-fifo": Case(
+        EXEC, 0, {"EKS_TF_AUTH_CACHE_DIR": "{tmp}/cache"}, setup=token_fifo
+    ),
+    "exec-stdout-full": Case(EXEC, 1, stdout="/dev/full"),
+    "external-nested-json": Case(["external"], 2, stdin="[" * 100000 + "]" * 100000, one_line=True),
+    "external-huge-integer": Case(
+        ["external"], 2, stdin='{"cluster_name": ' + "1" * 5000 + "}", one_line=True
+    ),
+    "external-not-utf8": Case(["external"], 2, stdin=b"\xff\xfe{}", one_line=True),
+    "external-huge-value": Case(
+        ["external"], 2, stdin='{"cluster_name": "' + "a" * 1_000_000 + '"}', one_line=True
+    ),
+    "merge-into-fifo": Case(KUBECONFIG, 2, setup=fifo("kubeconfig")),
+    "merge-into-socket": Case(KUBECONFIG, 2, setup=socket_file),
+    "merge-into-deep-yaml": Case(
+        KUBECONFIG, 2, setup=kubeconfig_text("a: " + "[" * 5000 + "]" * 5000)
+    ),
+    "merge-backup-is-a-directory": Case(KUBECONFIG, 2, setup=bak_directory),
+    "render-stdout-full": Case(
+        ["render", "provider", "--cluster-name", "x"], 1, stdout="/dev/full"
+    ),
+    "cache-clear-shared-directory": Case(
+        ["cache", "clear"], 2, {"EKS_TF_AUTH_CACHE_DIR": "{tmp}/shared"}, setup=shared_cache_dir
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_one_line_and_a_documented_exit_code(
+    name: str, aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    real_tool("the eks-tf-auth console script")
+    case = CASES[name]
+    if case.setup is not None:
+        case.setup(tmp_path)
+    env: dict[str, str | bytes] = {
+        k: v for k, v in aws_env.env.items() if k not in case.unset and not k.startswith("COV")
+    }
+    for key, value in case.env.items():
+        env[key] = os.fsencode(value.replace("{tmp}", str(tmp_path)))  # bytes pass any value
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in case.argv]
+    stdin = case.stdin.encode() if isinstance(case.stdin, str) else case.stdin
+    started = time.monotonic()
+    with open(case.stdout or os.devnull, "wb") as sink:
+        proc = subprocess.run(
+            [str(BIN_DIR / "eks-tf-auth"), *argv],
+            input=stdin if stdin is not None else b"",
+            stdout=sink if case.stdout else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=30,
+            check=False,
+        )
+    elapsed = time.monotonic() - started
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == case.code, err
+    assert elapsed < 10, elapsed
+    assert "Traceback" not in err or "EKS_TF_AUTH_DEBUG" in case.env
+    for secret in (FAKE_SECRET, TEST_SECRET, "AKIAIOSFODNN7EXAMPLE"):
+        assert secret not in err
+    if case.code == 0:
+        return
+    lines = [line for line in err.splitlines() if not line.startswith("eks-tf-auth: WARNING: ")]
+    error = [line for line in lines if line.startswith("eks-tf-auth: error: ")]
+    assert len(error) == 1 and len(error[0]) < 400, err
+    if "EKS_TF_AUTH_DEBUG" not in case.env:
+        assert len(lines) <= (1 if case.one_line else 2), err
+        assert lines[0] == error[0]
