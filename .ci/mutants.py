@@ -168,6 +168,20 @@ MUTANTS = (
         ("tests/exec/test_protocol.py",),
     ),
     Mutant(
+        "eks_tf_auth/exec/shapes.py",
+        'Option(("--region",), "--region", lead=True),',
+        'Option(("--region",), lead=True),',
+        "aws --region R eks get-token (update-kubeconfig's order) would drop the region",
+        ("tests/exec/test_shapes.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/cli.py",
+        "standalone_mode=False, obj=args)",
+        "standalone_mode=False, obj=run)",
+        "another plugin's arguments would be stored under a key the warm path never looks up",
+        ("tests/exec/test_shapes.py",),
+    ),
+    Mutant(
         "eks_tf_auth/kube/kubeconfig.py",
         'entries[index[entry["name"]]] = entry',
         "entries.append(entry)",

@@ -18,6 +18,7 @@ from eks_tf_auth.commands.external import external_command
 from eks_tf_auth.commands.lint import lint_command
 from eks_tf_auth.commands.render import render_group
 from eks_tf_auth.errors import Error, ExitCode
+from eks_tf_auth.exec import shapes
 
 DEBUG_ENV = "EKS_TF_AUTH_DEBUG"
 PROG = "eks-tf-auth"
@@ -57,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
     _configure_logging(debug)
     try:
-        result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=args)
+        # Another plugin's arguments run as `exec`; the cache key stays `args` (see exec/shapes.py).
+        run = shapes.translate(args, os.environ) or args
+        result = cli.main(args=run, prog_name=PROG, standalone_mode=False, obj=args)
     except click.exceptions.NoArgsIsHelpError as e:  # a group run without a command
         click.echo(e.ctx.get_help() if e.ctx else e.format_message(), err=True)
         return ExitCode.USAGE

@@ -3,6 +3,10 @@
 A cache hit is the common case for kubectl and the Terraform providers, which start the plugin
 for every process; it costs an interpreter start plus os/hashlib (bench/ measures it). Anything
 else, including every miss, goes to the full CLI in `cli.py`.
+
+Besides `exec`, the cache answers the other plugins' arguments that `exec/shapes.py` translates
+(AWS CLI, aws-iam-authenticator, eks-auth, none at all under client-go): a full run stores the
+answer under the arguments as given, so the lookup needs no parser, only a glance at the first.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import sys
 
 TYPE_CHECKING = False  # not from typing: the cache hit stays free of typing and collections
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["exec"]:
+    if _cacheable(args, os.environ):
         from eks_tf_auth import cache
 
         if cache.enabled(args, os.environ):
@@ -27,6 +31,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     from eks_tf_auth.cli import main as cli_main
 
     return cli_main(args)
+
+
+# exec/shapes.py's ENV_VARS (aws-iam-authenticator reads them; the cache key does not hold them)
+# and protocol.EXEC_INFO_ENV, spelled here so that a hit imports neither (tests/exec/).
+PEER_ENV_VARS = ("DEFAULT_ROLE", "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID")
+EXEC_INFO_ENV = "KUBERNETES_EXEC_INFO"
+_OWN_OPTIONS = ("-h", "--help", "--version")
+
+
+def _cacheable(args: list[str], environ: Mapping[str, str]) -> bool:
+    """`exec`, or what may be a peer's arguments: `eks get-token`, `token`, an option first (a
+    global one of theirs, or eks-auth's) but not our own, or none at all under client-go."""
+    if not args:
+        return EXEC_INFO_ENV in environ
+    first = args[0]
+    if first == "exec":
+        return True
+    if first in ("eks", "token") or (first[:1] == "-" and first not in _OWN_OPTIONS):
+        return not any(environ.get(name) for name in PEER_ENV_VARS)
+    return False
 
 
 def _write(text: str) -> int:

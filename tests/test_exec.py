@@ -7,6 +7,7 @@ import os
 import socket
 import stat
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -349,7 +350,7 @@ ARN = "arn:aws:iam::123456789012:role/deploy"
             2,
             "mutually exclusive",
         ),
-        (["--cluster-id", "123"], {}, 2, "invalid cluster id"),
+        (["--cluster-id", "a b"], {}, 2, "invalid cluster id"),
         ([], {}, 2, "no cluster given"),
         (
             ["--cluster-name", "a", "--role-arn", "arn:aws:iam::12:role/x"],
@@ -610,3 +611,66 @@ def test_assume_role_access_denied(aws_env: AwsEnv) -> None:
         server.server_close()
     assert_one_line_error(proc, 1, f"cannot assume role {ARN}: AccessDenied: User:")
     assert "trust policy" in proc.stderr
+
+
+# --- another plugin's arguments: the same answer, and the second run a warm cache hit ---------
+
+CLUSTER_PROFILE_INFO = json.dumps(
+    {
+        "apiVersion": V1,
+        "spec": {
+            "interactive": False,
+            "cluster": {"config": {"region": "ap-northeast-1", "clusterId": "demo"}},
+        },
+    }
+)
+PEER_SHAPES: dict[str, list[str]] = {
+    "aws-cli-global-order": [
+        *("--region", "us-west-2", "eks", "get-token"),
+        *("--cluster-name", "demo", "--output", "json"),
+    ],
+    "aws-cli": ["eks", "get-token", "--cluster-name", "demo", "--profile", "dev"],
+    "aws-iam-authenticator": ["token", "-i", "demo", "--region", "eu-west-1"],
+    "eks-auth": ["--cluster-name", "demo"],
+    "cluster-inventory": [],  # with KUBERNETES_EXEC_INFO, as client-go runs it
+}
+
+
+def shape_env(aws_env: AwsEnv, shape: str) -> dict[str, str]:
+    if shape != "cluster-inventory":
+        return aws_env.env
+    env = {k: v for k, v in aws_env.env.items() if k != "AWS_REGION"}
+    return {**env, "KUBERNETES_EXEC_INFO": CLUSTER_PROFILE_INFO}
+
+
+def test_each_peer_shape_is_a_warm_cache_hit_the_second_time(aws_env: AwsEnv) -> None:
+    aws_env.credentials_file.write_text(
+        f"[dev]\naws_access_key_id = {TEST_ACCESS_KEY}\naws_secret_access_key = {TEST_SECRET}\n"
+    )
+    regions = {"aws-iam-authenticator": "eu-west-1", "cluster-inventory": "ap-northeast-1"}
+    firsts = {}
+    for shape, args in PEER_SHAPES.items():
+        firsts[shape] = aws_env.run(*args, env=shape_env(aws_env, shape))
+        assert verified(firsts[shape]).region == regions.get(shape, "us-west-2"), shape
+        assert firsts[shape].stderr == ""
+    assert len(cache_files(aws_env)) == len(PEER_SHAPES)  # one entry per shape
+    time.sleep(1.1)  # a fresh signature would carry a new X-Amz-Date
+    script = str(BIN_DIR / "eks-tf-auth")
+    for shape, args in PEER_SHAPES.items():
+        env = {k: v for k, v in shape_env(aws_env, shape).items() if not k.startswith("COVERAGE_")}
+        second = subprocess.run(
+            [sys.executable, "-X", "importtime", script, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode == 0, second.stderr
+        assert second.stdout == firsts[shape].stdout, shape
+        imported = {
+            line.rsplit("|", 1)[1].strip() for line in second.stderr.splitlines() if "|" in line
+        }
+        assert "eks_tf_auth.cache" in imported, shape
+        assert not imported & {"click", "json", "botocore", "eks_tf_auth.cli"}, shape
+    assert len(cache_files(aws_env)) == len(PEER_SHAPES)

@@ -19,6 +19,7 @@ from eks_tf_auth.commands import _options
     help="ExecCredential apiVersion, overriding KUBERNETES_EXEC_INFO "
     "(client.authentication.k8s.io/v1 or /v1beta1).",
 )
+@click.option("--token-only", is_flag=True, hidden=True)  # aws-iam-authenticator's (exec/shapes.py)
 @click.option(
     "--no-cache",
     is_flag=True,
@@ -35,14 +36,15 @@ def exec_command(
     external_id: str | None,
     session_name: str | None,
     api_version: str | None,
+    token_only: bool,
     no_cache: bool,
 ) -> int:
     """Print an ExecCredential with an EKS token (for kubectl and Terraform providers).
 
     A drop-in for 'aws eks get-token': the token is only ever written to stdout.
     """
+    from eks_tf_auth.exec import protocol
     from eks_tf_auth.exec.answer import ExecRequest, issue
-    from eks_tf_auth.exec.protocol import check_api_version
     from eks_tf_auth.identity import ClusterRequest
 
     request = ExecRequest(
@@ -55,9 +57,9 @@ def exec_command(
             external_id=external_id,
             session_name=session_name,
         ),
-        api_version=check_api_version(api_version) if api_version else None,
+        api_version=protocol.check_api_version(api_version) if api_version else None,
         use_cache=not no_cache,
     )
     issued = issue(request, argv=argv, environ=os.environ)
-    click.echo(issued.output, nl=False)
+    click.echo(protocol.token_line(issued.output) if token_only else issued.output, nl=False)
     return 0

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.identity import ClusterRequest
 from eks_tf_auth.token import Token, format_time
+from eks_tf_auth.validate import quoted
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def check_api_version(version: str, *, source: str = "--api-version") -> str:
             hint=f"set apiVersion: {API_V1BETA1} (or {API_V1}) in the kubeconfig exec block",
         )
     raise InputError(
-        f"unsupported ExecCredential apiVersion {version!r} (from {source})",
+        f"unsupported ExecCredential apiVersion {quoted(version)} (from {source})",
         hint=f"use {API_V1} or {API_V1BETA1}",
     )
 
@@ -97,7 +98,7 @@ def complete(request: ClusterRequest, info: ExecInfo) -> ClusterRequest:
     if request.cluster_name is not None and request.cluster_id is not None:
         raise InputError(
             "--cluster-name and --cluster-id are mutually exclusive",
-            hint="use --cluster-id only for EKS local clusters on Outposts",
+            hint="give the cluster once: its name, or as --cluster-id its Outposts id or name",
         )
     changes: dict[str, str] = {}
     if request.cluster_name is None and request.cluster_id is None:
@@ -130,6 +131,12 @@ def render(api_version: str, token: Token) -> str:
         "status": {"expirationTimestamp": format_time(token.expiration), "token": token.value},
     }
     return json.dumps(doc, separators=(",", ":")) + "\n"
+
+
+def token_line(document: str) -> str:
+    """The bare token of a rendered ExecCredential, newline-terminated (aws-iam-authenticator's
+    `token --token-only`)."""
+    return f"{json.loads(document)['status']['token']}\n"
 
 
 def _config_str(info: ExecInfo, key: str) -> str | None:

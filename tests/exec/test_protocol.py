@@ -127,7 +127,7 @@ def test_cluster_id_from_extension() -> None:
         ({"cluster_name": "a b"}, "invalid cluster name"),
         ({"cluster_name": "demo\n"}, "invalid cluster name"),
         ({"cluster_id": "0d2f6c3e-1a2b-4c5d-8e9f-0123456789ab\n"}, "invalid cluster id"),
-        ({"cluster_id": "not-a-uuid"}, "invalid cluster id"),
+        ({"cluster_id": "not a name!"}, "invalid cluster id"),
         ({}, "no cluster given"),
     ],
 )
