@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from eks_tf_auth import identity
+from eks_tf_auth import identity, validate
 from eks_tf_auth.errors import AwsError, InputError
 from eks_tf_auth.exec import argv, protocol
 from eks_tf_auth.token import format_time, utcnow
@@ -76,7 +76,7 @@ def parse_query(raw: str) -> Query:
         raise InputError(f'include_token must be "true" or "false", not {quoted(include)}')
     query = Query(
         identity.ClusterRequest(**{k: v for k, v in given.items() if k in IDENTITY_KEYS}),
-        command=given.get("command", argv.DEFAULT_COMMAND),
+        command=validate.command(given.get("command", argv.DEFAULT_COMMAND)),
         api_version=protocol.check_api_version(
             given.get("api_version", protocol.DEFAULT_API_VERSION), source="api_version"
         ),

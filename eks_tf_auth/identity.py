@@ -114,7 +114,10 @@ def credentials(
         return source
     from eks_tf_auth.aws import session
 
-    sess = session.session(request.profile)
+    sess = session.session(request.profile, environ)
+    # A profile's role_arn (+ source_profile) is assumed by botocore with the session's region:
+    # the one resolved here, which --region may have given where the profile has none.
+    sess.set_config_variable("region", resolved.region)
     if source is None:
         source = creds.chain_credentials(sess)
     if not role_arn:

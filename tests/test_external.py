@@ -308,3 +308,17 @@ def test_a_token_only_on_request() -> None:
         external.parse_query('{"cluster_name": "prod", "include_token": "true"}').include_token
         is True
     )
+
+
+@pytest.mark.parametrize(
+    "command", ["rm -rf /; eks-tf-auth", "eks-tf-auth\nexec", "$(whoami)", "x" * 5000, ""]
+)
+def test_the_command_is_checked_like_every_other_input(command: str) -> None:
+    """The executable the provider will run goes into exec blocks: only a plain name or path."""
+    query = json.dumps({"cluster_name": "prod", "command": command})
+    if command == "":
+        assert external.parse_query(query).command == "eks-tf-auth"  # "" means not given
+        return
+    with pytest.raises(InputError, match="invalid command") as caught:
+        external.parse_query(query)
+    assert len(caught.value.message) < 200

@@ -116,3 +116,19 @@ def test_the_cache_lock_lets_exactly_one_of_many_cold_runs_sign(moto_env: AwsEnv
     signed = [k for k, s in moto_sessions().items() if k not in before]
     assert len(signed) == 1, len(signed)
     assert len({json.loads(p.stdout)["status"]["token"] for p in procs}) == 1
+
+
+def test_a_profile_role_with_a_source_profile_takes_the_region_flag(
+    moto_env: AwsEnv, moto_url: str
+) -> None:
+    """`aws eks get-token` works here; before, botocore's role assumption asked for a region."""
+    moto_env.credentials_file.write_text(
+        f"[src]\naws_access_key_id = {TEST_ACCESS_KEY}\naws_secret_access_key = {TEST_SECRET}\n"
+    )
+    moto_env.config_file.write_text(f"[profile deploy]\nrole_arn = {ROLE}\nsource_profile = src\n")
+    env = {k: v for k, v in moto_env.env.items() if not k.startswith(("AWS_REGION", "AWS_ACCESS"))}
+    env.pop("AWS_SECRET_ACCESS_KEY")
+    argv = ("exec", "--cluster-name", "demo", "--region", "eu-west-1", "--profile", "deploy")
+    token = verify_moto(moto_env.run(*argv, env=env), moto_url)
+    assert token.region == "eu-west-1"
+    assert moto_sessions()[token.access_key_id].role_arn == ROLE
