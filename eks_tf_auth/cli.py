@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import click
 
 from eks_tf_auth import __version__
+from eks_tf_auth.commands import _stdout
 from eks_tf_auth.commands.cache import cache_group
 from eks_tf_auth.commands.exec import exec_command
 from eks_tf_auth.commands.external import external_command
@@ -60,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Another plugin's arguments run as `exec`; the cache key stays `args` (see exec/shapes.py).
         run = shapes.translate(args, os.environ) or args
-        result = cli.main(args=run, prog_name=PROG, standalone_mode=False, obj=args)
+        with _stdout.guarded():
+            result = cli.main(args=run, prog_name=PROG, standalone_mode=False, obj=args)
     except click.exceptions.NoArgsIsHelpError as e:  # a group run without a command
         click.echo(e.ctx.get_help() if e.ctx else e.format_message(), err=True)
         return ExitCode.USAGE

@@ -54,10 +54,16 @@ def _cacheable(args: list[str], environ: Mapping[str, str]) -> bool:
 
 
 def _write(text: str) -> int:
+    """The cached answer to stdout. A stdout that cannot take it (closed, full, a reader that
+    went away) fails the run in one line, as `cli.main` does, and not again at exit."""
     try:
+        if sys.stdout is None:
+            raise OSError(9, "it is closed")
         sys.stdout.write(text)
         sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away: no traceback, and none at exit either
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as e:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # what is buffered: not again at exit
+        if not isinstance(e, BrokenPipeError):  # a reader that went away wants no message
+            sys.stderr.write(f"eks-tf-auth: error: cannot write to stdout: {e.strerror}\n")
         return 1
     return 0

@@ -230,3 +230,36 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
     if "EKS_TF_AUTH_DEBUG" not in case.env:
         assert len(lines) <= (1 if case.one_line else 2), err
         assert lines[0] == error[0]
+
+
+@pytest.mark.parametrize("stdout", ["/dev/full", "closed"])
+def test_a_cache_hit_that_cannot_be_written_is_one_line(aws_env: AwsEnv, stdout: str) -> None:
+    """The warm path writes without click: the same one line and exit 1."""
+    real_tool("the eks-tf-auth console script")
+    assert aws_env.run(*EXEC).returncode == 0  # the cache now holds the answer
+    command = [str(BIN_DIR / "eks-tf-auth"), *EXEC]
+    if stdout == "closed":
+        proc = subprocess.run(
+            ["sh", "-c", '"$@" >&-', "sh", *command],
+            env=aws_env.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    else:
+        with open(stdout, "w") as sink:
+            proc = subprocess.run(
+                command,
+                env=aws_env.env,
+                stdout=sink,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+    reason = "No space left on device" if stdout == "/dev/full" else "it is closed"
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        f"eks-tf-auth: error: cannot write to stdout: {reason}\n",
+    )

@@ -65,10 +65,12 @@ def guarded() -> Iterator[None]:
         yield
         sys.stdout.flush()
     except StdoutError:
-        # What is still buffered can never be written: point the descriptor at /dev/null so
-        # that the interpreter's own flush at exit does not fail a second time (exit 120).
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        # What is still buffered can never be written: point the process's descriptor at
+        # /dev/null so that the interpreter's own flush at exit does not fail a second time
+        # (exit 120). Only for the process's own stdout, not a stream a caller put in its place.
+        if real is sys.__stdout__:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         raise
     finally:
         sys.stdout = real
