@@ -9,7 +9,10 @@ from eks_tf_auth.commands import _options
 
 @click.command("exec", short_help="Print an ExecCredential with an EKS token.")
 @_options.cluster_name(help="EKS cluster name (the token's x-k8s-aws-id).")
-@click.option("--cluster-id", help="Cluster id of an EKS local cluster on Outposts.")
+@click.option(
+    "--cluster-id",
+    help="The token's x-k8s-aws-id: an Outposts local cluster's id, or the cluster name.",
+)
 @_options.region()
 @_options.profile()
 @_options.role_arn("IAM role to assume for the token.")
