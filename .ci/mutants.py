@@ -126,6 +126,13 @@ MUTANTS = (
         ("tests/aws/test_config.py",),
     ),
     Mutant(
+        "eks_tf_auth/aws/session.py",
+        'logging.getLogger(__name__).debug("credential_process stderr: %s", redact(text))',
+        'logging.getLogger(__name__).debug("credential_process stderr: %s", text)',
+        "a credential_process's stderr (keys, secrets) would reach the debug log unredacted",
+        IDENTITY,
+    ),
+    Mutant(
         "eks_tf_auth/exec/answer.py",
         "if not (request.use_cache and cache.enabled(argv, environ)):",
         "if not request.use_cache:",
