@@ -305,6 +305,9 @@ def test_an_entry_signed_in_the_future_is_not_served(cdir: Path) -> None:
     now = time.time()
     cache.write(str(cdir), KEY, OUTPUT, now + 3 * 3600 + 600, signed_at=now + 3 * 3600)
     assert cache.read(str(cdir), KEY, now) is None
+    # Fast by 10 minutes with credentials that expire soon: short enough, still refused.
+    cache.write(str(cdir), KEY, OUTPUT, now + 700, signed_at=now + 600)
+    assert cache.read(str(cdir), KEY, now) is None
     cache.write(str(cdir), KEY, OUTPUT, now + 600, signed_at=now + 30)  # within the skew
     assert cache.read(str(cdir), KEY, now) == OUTPUT
 
