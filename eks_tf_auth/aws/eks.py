@@ -53,7 +53,7 @@ def describe_cluster(
         except eks.exceptions.ResourceNotFoundException as e:
             raise AwsError(
                 f"{where} not found",
-                hint="check the name and region: 'aws eks list-clusters --region " + region + "'",
+                hint=f"check the name and the region (the EKS console lists {region}'s clusters)",
             ) from e
     return Cluster(
         name=found["name"],
