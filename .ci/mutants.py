@@ -182,6 +182,13 @@ MUTANTS = (
         IDENTITY,
     ),
     Mutant(
+        "eks_tf_auth/aws/credentials.py",
+        "if not merged or not PROFILE_KEYS.issuperset(merged):",
+        "if not merged:",
+        "a profile with a role or SSO would sign with its static keys, not as botocore would",
+        ("tests/aws/test_profile_credentials.py",),
+    ),
+    Mutant(
         "eks_tf_auth/aws/endpoints.py",
         'settings.sts_regional_endpoints == "legacy" and region in LEGACY_GLOBAL_REGIONS',
         'settings.sts_regional_endpoints == "legacy"',
@@ -257,6 +264,14 @@ MUTANTS = (
         "pass",
         "a token returned from a module output would go unflagged",
         LINT,
+    ),
+    Mutant(
+        "eks_tf_auth/lint/loader.py",
+        "if stat.S_ISDIR(mode):",
+        "if not stat.S_ISREG(mode):",
+        "a pipe (/dev/stdin, a SHOWFILE) or a device would be walked as an empty directory: a "
+        "piped plan with a live token would pass clean",
+        ("tests/lint/test_loader.py",),
     ),
 )
 

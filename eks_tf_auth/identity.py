@@ -110,6 +110,8 @@ def credentials(
     request = resolved.request
     role_arn = request.role_arn if assume else None
     source = creds.static_credentials(environ, profile=request.profile)
+    if source is None and not role_arn:  # static keys in a profile: botocore's answer, unloaded
+        source = creds.profile_credentials(environ, profile=request.profile)
     if source is not None and not role_arn:
         return source
     from eks_tf_auth.aws import session

@@ -8,6 +8,7 @@ profiles, SSO, credential_process, web identity (IRSA), container and instance m
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,127 @@ def static_credentials(environ: Mapping[str, str], *, profile: str | None) -> Cr
     expiry = environ.get("AWS_CREDENTIAL_EXPIRATION")
     found = Credentials(key, secret, token, _parse_time(expiry) if expiry else None)
     return checked(found, "the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
+
+
+# What a profile may hold for the fast path below to answer for botocore: credentials and the
+# settings that do not change how botocore finds them. Anything else (role_arn, source_profile,
+# credential_source, web_identity_token_file, sso_*, credential_process, login_*, ...) goes to
+# botocore's chain.
+PROFILE_KEYS = frozenset(
+    {
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_security_token",
+        "aws_account_id",
+        "region",
+        "output",
+        "sts_regional_endpoints",
+        "use_fips_endpoint",
+        "use_dualstack_endpoint",
+        "endpoint_url",
+        "ignore_configured_endpoint_urls",
+        "services",
+        "ca_bundle",
+        "retry_mode",
+        "max_attempts",
+        "parameter_validation",
+        "cli_pager",
+        "cli_binary_format",
+        "cli_timestamp_format",
+    }
+)
+# Variables that make botocore look elsewhere first, or that its own tests read differently.
+_HANDOVER_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_SESSION_NAME",
+)
+_SIMPLE_PROFILE = re.compile(r"profile +([A-Za-z0-9_.@+=,:/-]+)", re.ASCII)
+
+
+def profile_credentials(environ: Mapping[str, str], *, profile: str | None) -> Credentials | None:
+    """Static keys from the shared credentials or config file, without botocore, where botocore's
+    chain provably gives the same: no earlier provider applies (environment keys, a role, web
+    identity, SSO) and the profile holds nothing else that changes the chain. Otherwise None,
+    and botocore decides (tests/aws/test_profile_credentials.py holds the two together)."""
+    from eks_tf_auth import paths
+
+    if any(environ.get(name) is not None for name in _HANDOVER_VARS):
+        return None
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE"):
+        if environ.get(name) == "":
+            return None  # set but empty: where botocore and we part ways (README)
+    if environ.get("AWS_SHARED_CREDENTIALS_FILE") == "":
+        return None
+    name = profile or environ.get("AWS_DEFAULT_PROFILE") or environ.get("AWS_PROFILE") or "default"
+    config = _sections(paths.config_file(environ))
+    credentials = _sections(paths.credentials_file(environ))
+    if config is None or credentials is None:
+        return None
+    plain, in_config = _config_profile(config, name)
+    if not plain:
+        return None
+    merged = {**in_config, **credentials.get(name, {})}
+    if not merged or not PROFILE_KEYS.issuperset(merged):
+        return None
+    source = credentials.get(name, {})
+    if "aws_access_key_id" not in source:
+        source = in_config
+    key, secret = source.get("aws_access_key_id"), source.get("aws_secret_access_key")
+    if not key or not secret:
+        return None
+    # botocore's order: the older aws_security_token first, where both are given
+    token = source.get("aws_security_token", source.get("aws_session_token")) or None
+    return checked(Credentials(key, secret, token), f"the {name!r} profile's keys")
+
+
+def _sections(path: str) -> dict[str, dict[str, str]] | None:
+    """The file's sections as botocore's parser reads them (names not stripped); {} where there
+    is no file; None where botocore should be the judge (unreadable, malformed)."""
+    import configparser
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError):
+        return None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, path)
+    except configparser.Error:
+        return None
+    sections = {section: dict(parser.items(section)) for section in parser.sections()}
+    if any(v.startswith("\n") for values in sections.values() for v in values.values()):
+        return None  # nested values: botocore parses them, and only it should
+    return sections
+
+
+def _config_profile(
+    sections: dict[str, dict[str, str]], name: str
+) -> tuple[bool, dict[str, str]]:
+    """The config file's section for profile `name` (`[default]` or `[profile NAME]`; {} where
+    there is none), and whether the headers are plain: not where a header has quotes or other
+    spellings botocore reads by its own rules, or a name is given twice."""
+    found: list[dict[str, str]] = []
+    for header, values in sections.items():
+        if header == "default":
+            if name == "default":
+                found.append(values)
+        elif header.startswith("profile"):
+            match = _SIMPLE_PROFILE.fullmatch(header)
+            if match is None:
+                return False, {}
+            if match.group(1) == name:
+                found.append(values)
+    return len(found) <= 1, found[0] if found else {}
 
 
 def chain_credentials(sess: Session) -> Credentials:
