@@ -99,7 +99,8 @@ def profile_credentials(environ: Mapping[str, str], *, profile: str | None) -> C
     and botocore decides (tests/aws/test_profile_credentials.py holds the two together)."""
     from eks_tf_auth import paths
 
-    if any(environ.get(name) is not None for name in _HANDOVER_VARS):
+    # An explicit profile (--profile) takes botocore's environment providers out of its chain.
+    if profile is None and any(environ.get(name) is not None for name in _HANDOVER_VARS):
         return None
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE"):
         if environ.get(name) == "":

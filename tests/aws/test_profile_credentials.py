@@ -124,7 +124,13 @@ SCENARIOS: dict[str, Scenario] = {
         credentials=f"[dev]\n{keys(K2, S2)}",
         env={"AWS_ACCESS_KEY_ID": K1, "AWS_SECRET_ACCESS_KEY": S1},
         flag="dev",
-        answers=False,  # botocore would take the profile: handled by the env check, conservatively
+        answers=True,  # an explicit profile drops botocore's environment provider
+    ),
+    "web-identity-env-dropped-by-flag": Scenario(
+        credentials=f"[dev]\n{keys(K2, S2)}",
+        env={"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": "/nope"},
+        flag="dev",
+        answers=True,
     ),
     "credentials-in-config-profile-name-with-dots": Scenario(
         config=f"[profile team.dev@corp]\n{keys(K3, S3)}", flag="team.dev@corp", answers=True
