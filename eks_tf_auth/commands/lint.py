@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -61,8 +62,9 @@ def lint_command(
 ) -> int:
     """Flag aws_eks_cluster_auth tokens in Terraform files, directories and saved plans.
 
-    Exit codes: 0 no findings, 1 findings, 2 usage or input error (unreadable files are
-    reported and the rest is still linted). Suppress a finding with
+    A path may be `-` (standard input) or a pipe such as /dev/stdin: what comes through is
+    recognised by its content. Exit codes: 0 no findings, 1 findings, 2 usage or input error
+    (unreadable files are reported and the rest is still linted). Suppress a finding with
     `# eks-tf-auth:ignore ETA001 reason` on its line or the line above.
     """
     from eks_tf_auth.errors import InputError
@@ -92,6 +94,8 @@ def lint_command(
             return 1 if changes else 0
         fixer.write(changes)
         click.echo(f"fixed {len(changes)} file(s)", err=True)
-    report = engine.run(targets, selection)
+    reads_stdin = any(str(p) == "-" for p in targets)
+    stdin = getattr(sys.stdin, "buffer", None) if reads_stdin else None  # None: fd 0 closed
+    report = engine.run(targets, selection, stdin=stdin)
     click.echo(FORMATS[fmt](report), nl=False)
     return 0 if fmt == "atlantis" else report.exit_code

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.lint import loader
+from eks_tf_auth.lint.inputs import MAX_CONFIG_BYTES, Unreadable, decode, position, read_file
+from eks_tf_auth.lint.model import Problem
 from eks_tf_auth.lint.rule import Finding, Report, Rule
 from eks_tf_auth.lint.rules import BY_ID, RULES
 
@@ -22,6 +26,7 @@ CONFIG_FILES = (".eks-tf-auth.toml", "pyproject.toml")
 class Selection:
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()  # a settings file that could not be used (reported)
 
     def rules(self) -> tuple[Rule, ...]:
         for rule_id in (*self.select, *self.ignore):
@@ -31,16 +36,34 @@ class Selection:
         return tuple(r for r in chosen if r.id not in self.ignore)
 
 
-def run(paths: Sequence[Path], selection: Selection, *, cwd: Path | None = None) -> Report:
+def run(
+    paths: Sequence[Path],
+    selection: Selection,
+    *,
+    cwd: Path | None = None,
+    stdin: BinaryIO | None = None,
+) -> Report:
+    """Lint `paths` (`-` reads `stdin`)."""
     for path in paths:
-        if not path.exists():
+        if str(path) != loader.STDIN and _missing(path):
             raise InputError(f"{path}: no such file or directory")
-    project = loader.load(paths, cwd=cwd)
     rules = selection.rules()
+    project = loader.load(paths, cwd=cwd, stdin=stdin)
     findings = sorted(
         f for rule in rules for f in rule.check(project) if not _suppressed(f, project.lines)
     )
-    return Report(tuple(dict.fromkeys(findings)), tuple(sorted(project.problems)), rules)
+    problems = (*selection.problems, *project.problems)
+    return Report(tuple(dict.fromkeys(findings)), tuple(sorted(problems)), rules)
+
+
+def _missing(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # there, but not for us: reported as a problem when read
+    return False
 
 
 def _suppressed(finding: Finding, lines: dict[str, list[str]]) -> bool:
@@ -53,31 +76,43 @@ def _suppressed(finding: Finding, lines: dict[str, list[str]]) -> bool:
 
 
 def load_config(directory: Path) -> Selection:
-    """`[lint]` in .eks-tf-auth.toml, else `[tool.eks-tf-auth.lint]` in pyproject.toml."""
+    """`[lint]` in .eks-tf-auth.toml, else `[tool.eks-tf-auth.lint]` in pyproject.toml. A file
+    that cannot be used is a problem in the report, and every rule runs (a gate fails closed)."""
     for name in CONFIG_FILES:
         path = directory / name
         if not path.is_file():
             continue
-        table = _read_toml(path)
-        tool = table.get("tool")
-        own = tool.get("eks-tf-auth") if isinstance(tool, dict) else None
-        if name.startswith("."):
-            section = table.get("lint")
-        else:
-            section = own.get("lint") if isinstance(own, dict) else None
-        if section is None:
-            continue
-        if not isinstance(section, dict):
-            raise InputError(f"{path}: the lint settings must be a table")
-        return Selection(_ids(section, "select", path), _ids(section, "ignore", path))
+        try:
+            return _selection(path, name)
+        except Unreadable as e:
+            shown = loader.display(path, directory)
+            return Selection(problems=(Problem(shown, e.line, e.column, e.message),))
     return Selection()
 
 
-def _ids(section: dict[str, object], key: str, path: Path) -> tuple[str, ...]:
+def _selection(path: Path, name: str) -> Selection:
+    table = _read_toml(path)
+    tool = table.get("tool")
+    own = tool.get("eks-tf-auth") if isinstance(tool, dict) else None
+    if name.startswith("."):
+        section = table.get("lint")
+    else:
+        section = own.get("lint") if isinstance(own, dict) else None
+    if section is None:
+        return Selection()
+    if not isinstance(section, dict):
+        raise Unreadable("the lint settings must be a table")
+    return Selection(_ids(section, "select"), _ids(section, "ignore"))
+
+
+def _ids(section: dict[str, object], key: str) -> tuple[str, ...]:
     value = section.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"{path}: lint.{key} must be a list of rule ids")
+        raise Unreadable(f"lint.{key} must be a list of rule ids")
     return tuple(str(v) for v in value)
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -85,15 +120,18 @@ def _read_toml(path: Path) -> dict[str, object]:
         import tomllib
     else:  # pragma: no cover - the CI interpreter is 3.11
         import tomli as tomllib
+    text = decode(read_file(path, limit=MAX_CONFIG_BYTES))
     try:
-        with path.open("rb") as f:
-            loaded: dict[str, object] = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise InputError(f"cannot read {path}: {e}") from e
-    return loaded
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        message = str(e)
+        at = _TOML_POSITION.search(message)
+        line, column = (int(at[1]), int(at[2])) if at and at[1] else position(text, len(text))
+        detail = message[: at.start()] if at else message
+        raise Unreadable(f"invalid TOML: {detail}", line, column) from e
 
 
 def merge(config: Selection, select: Iterable[str], ignore: Iterable[str]) -> Selection:
     """Command-line --select replaces the config's; --ignore adds to it."""
     chosen = tuple(select) or config.select
-    return Selection(chosen, (*config.ignore, *ignore))
+    return Selection(chosen, (*config.ignore, *ignore), config.problems)

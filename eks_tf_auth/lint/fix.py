@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from eks_tf_auth.errors import InputError
 from eks_tf_auth.lint.connections import connections
 from eks_tf_auth.lint.flow import AUTH_TYPE, Flow, Kind
 from eks_tf_auth.lint.hcl import Block
-from eks_tf_auth.lint.loader import load
+from eks_tf_auth.lint.loader import is_stream, load
 from eks_tf_auth.lint.model import Module, Project
 
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
@@ -53,6 +54,12 @@ MODES = ("exec", "ephemeral")  # --fix=MODE: exec blocks (the default), or the e
 
 
 def fix(paths: Sequence[Path], *, mode: str = MODES[0]) -> list[Change]:
+    for given in paths:
+        if is_stream(given):
+            raise InputError(
+                f"--fix rewrites files, and {given} is not a file or directory",
+                hint="lint standard input and pipes without --fix",
+            )
     project = load(paths)
     flow = Flow(project)
     edits: dict[str, list[_Edit]] = {}
@@ -73,9 +80,8 @@ def fix(paths: Sequence[Path], *, mode: str = MODES[0]) -> list[Change]:
 def write(changes: Sequence[Change]) -> None:
     from eks_tf_auth.files import write_atomic
 
-    for change in changes:
-        mode = change.path.stat().st_mode & 0o777
-        write_atomic(str(change.path), change.new.encode(), mode=mode)
+    for change in changes:  # through a link to its target, keeping the target's mode
+        write_atomic(str(change.path), change.new.encode())
 
 
 def _exec(

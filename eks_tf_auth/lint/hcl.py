@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eks_tf_auth.errors import InputError
+from eks_tf_auth.lint.inputs import MAX_HCL_BYTES, MIB, Unreadable, parse_json, position
 
 CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu")
 _REFERENCE = re.compile(
@@ -26,6 +27,14 @@ _REFERENCE = re.compile(
     r")"
 )
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\n")
+_JSON_OBJECT = re.compile(r"\s*\{")  # how a JSON document starts, and HCL never does
+MAX_NESTING = 32  # blocks in blocks: real configurations nest a handful deep
+MAX_QUOTED = 20  # characters of an unexpected token shown in a syntax error
+# The top-level keys of Terraform's JSON syntax ("//" is a comment).
+JSON_CONFIG_KEYS = frozenset(
+    {"//", "terraform", "provider", "variable", "output", "locals", "module", "resource"}
+    | {"data", "ephemeral", "check", "import", "moved", "removed"}
+)
 
 
 @dataclass(frozen=True)
@@ -161,28 +170,64 @@ def _interpolation(expr: str, i: int, out: list[str]) -> int:
 
 
 def parse_config(path: str, text: str) -> SourceFile:
-    """Parse a configuration file by its name: the JSON syntax for `.json`, else HCL."""
-    return parse_json_config(path, text) if path.endswith(".json") else parse_hcl(path, text)
+    """Parse a configuration file: the JSON syntax for `.json` names, HCL for `.tf` and `.tofu`;
+    any other name (a pipe, standard input) by its text, as HCL never starts with `{`."""
+    if path.endswith(".json") or (not path.endswith((".tf", ".tofu")) and looks_like_json(text)):
+        return parse_json_config(path, text)
+    return parse_hcl(path, text)
+
+
+def looks_like_json(text: str) -> bool:
+    """Whether a text starts as a JSON object does (a configuration in HCL never does)."""
+    return _JSON_OBJECT.match(text) is not None
 
 
 def parse_hcl(path: str, text: str) -> SourceFile:
-    """Parse a .tf file; a syntax error is an InputError with the line and column."""
+    """Parse a .tf file; a syntax error is an InputError with the line and column, and a file
+    over MAX_HCL_BYTES is refused unparsed (parsing takes ~12 s and ~250 MB per MiB)."""
+    if len(text) > MAX_HCL_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_HCL_BYTES:
+        raise SyntaxProblem(
+            path, 1, 1, f"larger than the {MAX_HCL_BYTES // MIB} MiB limit for HCL; not parsed"
+        )
     import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as e:
-        raise SyntaxProblem(path, e.line, e.column, _first_line(str(e))) from e
-    except (LarkError, ValueError, RecursionError) as e:
+        line, column = (e.line, e.column) if e.line > 0 else position(text, len(text))  # EOF
+        raise SyntaxProblem(path, line, column, _unexpected(e)) from e
+    except RecursionError as e:
+        raise SyntaxProblem(path, 1, 1, "nested too deeply") from e
+    except (LarkError, ValueError) as e:
         raise SyntaxProblem(path, 1, 1, _first_line(str(e)) or type(e).__name__) from e
     return SourceFile(path, text, tuple(_blocks(tree, path, text)))
 
 
 class SyntaxProblem(InputError):
+    """A file that does not parse: `path:line:col: message`, on one line."""
+
     def __init__(self, path: str, line: int, column: int, message: str) -> None:
+        message = " ".join(message.split())
         super().__init__(f"{path}:{line}:{column}: {message}")
         self.path, self.line, self.column, self.detail = path, line, column, message
+
+
+def _unexpected(e: Exception) -> str:
+    """What the parser stumbled on, in a few words: lark's message quotes the token's whole
+    text (the rest of the file, for an unterminated string) and lists every expected terminal."""
+    from lark import Token
+    from lark.exceptions import UnexpectedCharacters
+
+    if isinstance(e, UnexpectedCharacters):
+        return f"unexpected character {e.char!r}"
+    found = getattr(e, "token", None)
+    if not isinstance(found, Token) or found.type in ("$END", "<EOF>"):
+        return "unexpected end of file"
+    first = str(found).split("\n", 1)[0]
+    if not first:
+        return "unexpected end of line"
+    return f"unexpected {first[:MAX_QUOTED]!r}{'...' if len(first) > MAX_QUOTED else ''}"
 
 
 def _first_line(text: str) -> str:
@@ -195,19 +240,21 @@ def _blocks(tree: Any, path: str, text: str) -> Iterator[Block]:
     body = tree.children[0] if tree.data == "start" else tree
     for node in body.children:
         if isinstance(node, Tree) and node.data == "block":
-            yield _block(node, path, text)
+            yield _block(node, path, text, 1)
 
 
-def _block(node: Any, path: str, text: str) -> Block:
+def _block(node: Any, path: str, text: str, depth: int) -> Block:
     from lark import Tree
 
+    m = node.meta
+    if depth > MAX_NESTING:
+        raise SyntaxProblem(path, m.line, m.column, f"blocks nested more than {MAX_NESTING} deep")
     kind = _identifier(node.children[0])
     parts = [c for c in node.children[1:] if isinstance(c, Tree)]
     labels = [_label(c, text) for c in parts if c.data in ("string", "identifier")]
     items = [i for c in parts if c.data == "body" for i in c.children if isinstance(i, Tree)]
     attributes = {a.name: a for a in (_attribute(i, text) for i in items if i.data == "attribute")}
-    blocks = tuple(_block(i, path, text) for i in items if i.data == "block")
-    m = node.meta
+    blocks = tuple(_block(i, path, text, depth + 1) for i in items if i.data == "block")
     return Block(
         path, kind, tuple(labels), m.line, m.column, m.start_pos, m.end_pos, attributes, blocks
     )
@@ -237,15 +284,23 @@ def _label(node: Any, text: str) -> str:
 def parse_json_config(path: str, text: str) -> SourceFile:
     """Parse a .tf.json file (Terraform's JSON syntax); values are templates."""
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        line, col = (e.lineno, e.colno) if isinstance(e, json.JSONDecodeError) else (1, 1)
-        raise SyntaxProblem(path, line, col, "invalid JSON") from e
+        doc = parse_json(text)
+    except Unreadable as e:
+        raise SyntaxProblem(path, e.line, e.column, e.message) from e
     if not isinstance(doc, dict):
         raise SyntaxProblem(path, 1, 1, "a .tf.json file must hold a JSON object")
     locator = _JsonLocator(text)
-    blocks = [b for kind, value in doc.items() for b in _json_blocks(path, kind, value, locator)]
+    try:
+        blocks = [b for k, v in doc.items() for b in _json_blocks(path, k, v, locator)]
+    except RecursionError as e:  # a value nested almost as deep as the JSON parser allows
+        raise SyntaxProblem(path, 1, 1, "nested too deeply") from e
     return SourceFile(path, text, tuple(blocks))
+
+
+def is_json_config(doc: object) -> bool:
+    """Whether a JSON document is a configuration in Terraform's JSON syntax (rather than a plan
+    or state): an object with only top-level block keys."""
+    return isinstance(doc, dict) and bool(doc) and set(doc) <= JSON_CONFIG_KEYS
 
 
 # How many labels each block type has in the JSON syntax.
@@ -269,7 +324,7 @@ def _json_blocks(path: str, kind: str, value: Any, locator: _JsonLocator) -> Ite
     for labels, body in _json_label_walk(value, depth):
         for item in body if isinstance(body, list) else [body]:
             if isinstance(item, dict):
-                yield _json_block(path, kind, tuple(labels), item, locator)
+                yield _json_block(path, kind, tuple(labels), item, locator, 1)
 
 
 def _json_label_walk(value: Any, depth: int) -> Iterator[tuple[list[str], Any]]:
@@ -288,15 +343,26 @@ _JSON_NESTED = ("exec", "kubernetes", "provisioner", "connection", "dynamic")
 
 
 def _json_block(
-    path: str, kind: str, labels: tuple[str, ...], body: dict[str, Any], locator: _JsonLocator
+    path: str,
+    kind: str,
+    labels: tuple[str, ...],
+    body: dict[str, Any],
+    locator: _JsonLocator,
+    depth: int,
 ) -> Block:
     line = locator.line_of(labels[-1] if labels else kind)
+    if depth > MAX_NESTING:
+        raise SyntaxProblem(path, line, 1, f"blocks nested more than {MAX_NESTING} deep")
     attributes: dict[str, Attribute] = {}
     blocks: list[Block] = []
     for key, value in body.items():
         if key in _JSON_NESTED and isinstance(value, (dict, list)):
             items = value if isinstance(value, list) else [value]
-            blocks += [_json_block(path, key, (), i, locator) for i in items if isinstance(i, dict)]
+            blocks += [
+                _json_block(path, key, (), i, locator, depth + 1)
+                for i in items
+                if isinstance(i, dict)
+            ]
             continue
         text = json.dumps(value)
         refs = tuple(dict.fromkeys(r for s in _strings(value) for r in template_references(s)))
@@ -306,14 +372,16 @@ def _json_block(
 
 
 def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
+    """The strings in a JSON value, in document order (without recursion: values nest deep)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
 
 
 class _JsonLocator:
@@ -322,10 +390,12 @@ class _JsonLocator:
     def __init__(self, text: str) -> None:
         self._text = text
         self._pos = 0
+        self._line = 1  # the line of _pos, counted as it moves on: one pass over the text
 
     def line_of(self, key: str) -> int:
         found = self._text.find(json.dumps(key), self._pos)
         if found < 0:
             return 1
+        self._line += self._text.count("\n", self._pos, found)
         self._pos = found + 1
-        return self._text.count("\n", 0, found) + 1
+        return self._line

@@ -1,19 +1,45 @@
 """What lint reads: the paths given, expanded to Terraform modules (directories, following local
 module sources) and plan artefacts (plans.py reads those). A directory none of whose files
-mentions anything a rule looks for is never parsed: that is what keeps a large tree fast."""
+mentions anything a rule looks for is never parsed: that is what keeps a large tree fast.
+
+Files are recognised by name; a file whose name does not say (a Terraform SHOWFILE), a pipe
+(`/dev/stdin`, `<(terraform show -json tfplan)`) and standard input (`-`) by their content: a
+zip is a saved plan, a JSON object with only Terraform block keys is a configuration in the JSON
+syntax, any other JSON a plan or state, and anything else HCL. What cannot be read is a problem
+(inputs.py reads everything, within its limits); nothing is ever skipped as if it were empty."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import stat
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from eks_tf_auth.lint import plans
 from eks_tf_auth.lint.flow import Flow
-from eks_tf_auth.lint.hcl import CONFIG_SUFFIXES, Block, SyntaxProblem, parse_config
+from eks_tf_auth.lint.hcl import (
+    CONFIG_SUFFIXES,
+    Block,
+    SyntaxProblem,
+    is_json_config,
+    looks_like_json,
+    parse_config,
+)
+from eks_tf_auth.lint.inputs import (
+    MAX_INPUT_BYTES,
+    Unreadable,
+    decode,
+    parse_json,
+    read_file,
+    read_stream,
+)
 from eks_tf_auth.lint.model import Module, ModuleCall, Problem, Project
+
+STDIN = "-"
 
 SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".venv"})
 # Which directories are worth parsing is decided from the text alone (see select_directories):
@@ -34,31 +60,141 @@ CORE_FILE = re.compile(
 CALL = re.compile(r'(?m)^\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')
 
 
-def load(paths: Sequence[Path], *, cwd: Path | None = None) -> Project:
+def load(
+    paths: Sequence[Path], *, cwd: Path | None = None, stdin: BinaryIO | None = None
+) -> Project:
+    """Read and parse what `paths` name; `stdin` is read where a path is `-`."""
     project = Project()
     base = Path(os.path.abspath(cwd or Path.cwd()))
-    configs: dict[str, list[Path]] = {}
-    for path in paths:
-        for file in _expand(path):
-            kind = _kind(file)
-            if kind == "config":
-                configs.setdefault(str(file.parent), []).append(file)
-            elif kind == "plan-json":
-                if (text := _read(project, file, base)) is not None:
-                    plans.read_plan_json(project, display(file, base), text)
-            else:
-                plans.read_saved_plan(project, file, display(file, base))
-    texts = {d: _read_all(project, files, base) for d, files in configs.items()}
-    callers = _call_graph(texts, read=lambda d: _read_dir(project, d, base))
+    inputs = _Inputs(project, base, stdin)
+    texts = inputs.read(paths)
+    callers = _call_graph(texts, read=inputs.config_files)
     deferred: dict[str, dict[Path, str]] = {}  # files set aside, by directory
-    todo = select_directories(texts)
+    todo = select_directories(texts) | {str(d) for d in inputs.sniffed.values()}
     while todo:
         for directory in sorted(todo):
-            deferred[directory] = _parse_module(project, directory, texts[directory], base)
+            files = texts[directory]
+            deferred[directory] = _parse_module(project, directory, files, base, inputs.sniffed)
         _link_calls(project)
         todo = _reached(project, callers) & set(texts)
     _parse_deferred(project, deferred, base)
     return project
+
+
+def is_stream(path: Path) -> bool:
+    """Standard input, a pipe or a device: neither a file nor a directory, so never rewritten."""
+    if str(path) == STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+class _Inputs:
+    """Reads the paths given into configuration texts, by directory (a pipe's is its own
+    "<name>!"); plans go into the project as they are read, and what cannot be read becomes a
+    problem for that input alone."""
+
+    def __init__(self, project: Project, base: Path, stdin: BinaryIO | None) -> None:
+        self.project, self.base, self.stdin = project, base, stdin
+        self.texts: dict[str, dict[Path, str]] = {}
+        # Configurations known by their content, by file, with their directory: always parsed,
+        # so that text that is neither (a tool's error message in a pipe) is a problem, not a pass.
+        self.sniffed: dict[Path, str] = {}
+
+    def read(self, paths: Sequence[Path]) -> dict[str, dict[Path, str]]:
+        for path in dict.fromkeys(paths):
+            self._path(path)
+        return self.texts
+
+    def config_files(self, directory: str) -> dict[Path, str]:
+        """The configuration files of a module directory that a call leads to."""
+        files = sorted(Path(directory).glob("*.tf")) + sorted(Path(directory).glob("*.tf.json"))
+        for file in files:
+            self._file(file)
+        return self.texts.pop(directory, {})
+
+    def _path(self, path: Path) -> None:
+        if str(path) == STDIN:
+            self._guard(path, lambda: self._content(STDIN, self._stdin(), STDIN + "!", path))
+            return
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as e:
+            self._problem(path, Unreadable(f"cannot read: {e.strerror}"))
+            return
+        if stat.S_ISDIR(mode):
+            for file in _expand(path):
+                self._file(file)
+        elif stat.S_ISREG(mode):
+            self._file(path)
+        else:  # a pipe the user named (or a device, which read_file refuses unopened)
+            shown = display(path, self.base)
+            self._guard(
+                path,
+                lambda: self._content(
+                    shown, read_file(path, limit=MAX_INPUT_BYTES, pipes=True), shown + "!", path
+                ),
+            )
+
+    def _file(self, file: Path) -> None:
+        if file.name.endswith(CONFIG_SUFFIXES):  # by name: no sniffing in a large tree
+            self._guard(file, lambda: self._config(file.parent, file, _read_text(file)))
+        else:
+            self._guard(
+                file,
+                lambda: self._content(
+                    display(file, self.base),
+                    read_file(file, limit=MAX_INPUT_BYTES),
+                    str(file.parent),
+                    file,
+                ),
+            )
+
+    def _stdin(self) -> bytes:
+        if self.stdin is None:
+            raise Unreadable("no standard input to read")
+        return read_stream(self.stdin, MAX_INPUT_BYTES)
+
+    def _content(self, shown: str, data: bytes, directory: str | Path, file: Path) -> None:
+        """An input known by its content: a saved plan, plan or state JSON, or a configuration."""
+        if data.startswith(plans.ZIP_MAGIC):
+            plans.read_saved_plan(self.project, io.BytesIO(data), shown)
+            return
+        text = decode(data)
+        if not text or text.isspace():
+            raise Unreadable("empty: neither a plan nor a configuration")
+        if not file.name.endswith(".json") and not looks_like_json(text):
+            self._config(directory, file, text)  # HCL
+            self.sniffed[file] = str(directory)
+            return
+        doc = parse_json(text)
+        if is_json_config(doc) and not file.name.endswith(plans.PLAN_SUFFIXES):
+            self._config(directory, file, text)
+            self.sniffed[file] = str(directory)
+        else:
+            plans.collect_tokens(self.project, shown, doc)
+
+    def _config(self, directory: str | Path, file: Path, text: str) -> None:
+        self.texts.setdefault(str(directory), {})[file] = text
+
+    def _guard(self, path: Path, read: Callable[[], None]) -> None:
+        try:
+            read()
+        except Unreadable as e:
+            self._problem(path, e)
+        except MemoryError:  # a document too big for this machine: a problem, not a crash
+            self._problem(path, Unreadable("out of memory reading it"))
+
+    def _problem(self, path: Path, e: Unreadable) -> None:
+        shown = display(path, self.base)  # only here: naming every file would cost a large tree
+        self.project.problems.append(Problem(shown, e.line, e.column, e.message))
+
+
+def _read_text(file: Path) -> str:
+    return decode(read_file(file, limit=MAX_INPUT_BYTES))
 
 
 def select_directories(texts: dict[str, dict[Path, str]]) -> set[str]:
@@ -124,7 +260,9 @@ def _reached(project: Project, callers: dict[str, set[str]]) -> set[str]:
 
 
 def display(path: Path | str, base: Path) -> str:
-    """A POSIX path relative to `base` where it lies below it."""
+    """A POSIX path relative to `base` where it lies below it; standard input is `-`."""
+    if str(path) == STDIN:
+        return STDIN
     p = Path(os.path.abspath(path))  # not resolve(): name the path given, not a link's target
     try:
         return p.relative_to(base).as_posix()
@@ -132,57 +270,23 @@ def display(path: Path | str, base: Path) -> str:
         return Path(path).as_posix()
 
 
-def _expand(path: Path) -> Iterator[Path]:
-    if path.is_file():
-        yield path
-        return
-    for root, dirs, files in os.walk(path):
+def _expand(directory: Path) -> Iterator[Path]:
+    """The files of a directory tree that lint reads, recognised by name."""
+    for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
             if name.endswith(CONFIG_SUFFIXES + plans.PLAN_SUFFIXES) or name == "tfplan":
                 yield Path(root) / name
 
 
-def _kind(file: Path) -> str:
-    name = file.name
-    if name.endswith(CONFIG_SUFFIXES):
-        return "config"
-    try:
-        with file.open("rb") as f:
-            head = f.read(4)
-    except OSError:
-        return "config"  # reported when read
-    if head == b"PK\x03\x04":
-        return "saved-plan"
-    return "plan-json" if name.endswith(".json") or head[:1] == b"{" else "config"
-
-
-def _read(project: Project, file: Path, base: Path) -> str | None:
-    try:
-        return file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        message = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        project.problems.append(Problem(display(file, base), 1, 1, f"cannot read: {message}"))
-        return None
-
-
-def _read_all(project: Project, files: Iterable[Path], base: Path) -> dict[Path, str]:
-    return {f: t for f in files if (t := _read(project, f, base)) is not None}
-
-
-def _read_dir(project: Project, directory: str, base: Path) -> dict[Path, str]:
-    files = sorted(Path(directory).glob("*.tf")) + sorted(Path(directory).glob("*.tf.json"))
-    return _read_all(project, files, base)
-
-
 def _parse_module(
-    project: Project, directory: str, texts: dict[Path, str], base: Path
+    project: Project, directory: str, texts: dict[Path, str], base: Path, always: Collection[Path]
 ) -> dict[Path, str]:
-    """Parse the files of a directory that can declare or carry a token path; return the others,
-    set aside."""
+    """Parse the files of a directory that can declare or carry a token path, and those in
+    `always`; return the others, set aside."""
     module = Module(directory)
     project.modules[directory] = module
-    core = {f: t for f, t in texts.items() if CORE_FILE.search(t)}
+    core = {f: t for f, t in texts.items() if f in always or CORE_FILE.search(t)}
     _parse_files(project, module, core, base)
     return {f: t for f, t in texts.items() if f not in core}
 
@@ -204,6 +308,8 @@ def _parse_files(project: Project, module: Module, texts: dict[Path, str], base:
             module.files.append(parse_config(shown, text))
         except SyntaxProblem as e:
             project.problems.append(Problem(shown, e.line, e.column, e.detail))
+        except MemoryError:
+            project.problems.append(Problem(shown, 1, 1, "out of memory parsing it"))
 
 
 def _link_calls(project: Project) -> None:

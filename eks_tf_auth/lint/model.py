@@ -14,7 +14,7 @@ from eks_tf_auth.lint.hcl import Block, SourceFile
 
 @dataclass
 class Module:
-    directory: str  # a saved plan's snapshot modules are "<plan>!<module key>"
+    directory: str  # a saved plan's snapshot modules are "<plan>!<module key>", a pipe's "<name>!"
     files: list[SourceFile] = field(default_factory=list)
 
     @property
@@ -54,6 +54,9 @@ class Problem:
     line: int
     column: int
     message: str
+
+    def __post_init__(self) -> None:  # one line, whatever a parser or the OS said
+        object.__setattr__(self, "message", " ".join(self.message.split()))
 
 
 @dataclass

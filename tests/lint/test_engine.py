@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,8 @@ import pytest
 from eks_tf_auth import cli
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.lint import engine
+from eks_tf_auth.lint import loader as loader_limits
+from eks_tf_auth.lint.model import Problem
 
 BAD = """\
 data "aws_eks_cluster_auth" "this" {
@@ -71,17 +75,43 @@ def test_config_files(tmp_path: Path, name: str, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "text", "message"),
+    ("name", "text", "problem"),
     [
-        (".eks-tf-auth.toml", "[lint\n", "cannot read"),
-        (".eks-tf-auth.toml", "lint = 3\n", "must be a table"),
-        (".eks-tf-auth.toml", '[lint]\nselect = "ETA001"\n', "must be a list"),
+        (".eks-tf-auth.toml", b"[lint\n", "1:6: error: invalid TOML: Expected ']' at the end"),
+        (".eks-tf-auth.toml", b"[lint]\nselect = ", "2:10: error: invalid TOML: Invalid value"),
+        (".eks-tf-auth.toml", b"lint = 3\n", "1:1: error: the lint settings must be a table"),
+        (".eks-tf-auth.toml", b'[lint]\nselect = "ETA001"\n', "1:1: error: lint.select must be"),
+        (".eks-tf-auth.toml", b"\x7fELF\x02\x01\x01\x00\xff", "1:9: error: cannot read: not UTF-8"),
+        ("pyproject.toml", b"\x00\x01binary", "1:1: error: invalid TOML: Invalid statement"),
     ],
 )
-def test_bad_config(tmp_path: Path, name: str, text: str, message: str) -> None:
-    write(tmp_path, name, text)
-    with pytest.raises(InputError, match=message):
-        engine.load_config(tmp_path)
+def test_a_bad_config_is_a_problem_and_every_rule_still_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: bytes,
+    problem: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(text)
+    write(tmp_path, "main.tf", BAD)
+    assert cli.main(["lint", "--ignore", "ETA003"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("main.tf:6:3: ETA001")
+    assert out[1].startswith(f"{name}:{problem}") and len(out) == 2
+
+
+def test_a_config_that_is_not_a_file_is_skipped(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / ".eks-tf-auth.toml")
+    write(tmp_path, "pyproject.toml", '[tool.eks-tf-auth.lint]\nignore = ["ETA001"]\n')
+    assert engine.load_config(tmp_path) == engine.Selection((), ("ETA001",))
+
+
+def test_a_config_over_a_mebibyte_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path, ".eks-tf-auth.toml", "# " + "x" * (1 << 20))
+    [problem] = engine.load_config(tmp_path).problems
+    assert problem == Problem(".eks-tf-auth.toml", 1, 1, "larger than the 1 MiB limit; not read")
 
 
 def test_pyproject_without_our_table(tmp_path: Path) -> None:
@@ -106,10 +136,10 @@ def test_a_bad_file_is_reported_and_the_rest_linted(
     assert cli.main(["lint", "."]) == 2
     out = capsys.readouterr().out
     assert "good/main.tf:6:3: ETA001" in out
-    assert "broken/main.tf:2:11: error: Unexpected token" in out
-    assert "json/main.tf.json:1:35: error: invalid JSON" in out
+    assert "broken/main.tf:2:11: error: unexpected end of line\n" in out
+    assert "json/main.tf.json:1:35: error: invalid JSON: Expecting value\n" in out
     assert "skipped" not in out  # never parsed: it cannot hold a finding
-    assert "bytes/main.tf:1:1: error: cannot read" in out
+    assert "bytes/main.tf:1:34: error: cannot read: not UTF-8 text (byte 0xff)\n" in out
 
 
 def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,3 +179,30 @@ def test_atlantis_mode_reads_showfile_and_exits_0(
     monkeypatch.delenv("SHOWFILE")
     monkeypatch.delenv("PLANFILE", raising=False)
     assert cli.main(["lint", "--atlantis"]) == 2
+
+
+def test_a_50_mb_file_is_linted_in_bounded_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file lint needs to parse is refused above 1 MiB (python-hcl2 would take ~10 minutes and
+    ~12 GB); one that mentions nothing a rule looks for is only scanned. Over 128 MiB nothing is
+    read."""
+    monkeypatch.chdir(tmp_path)
+    filler = 'resource "aws_instance" "r" {\n  ami = "ami-12345678"\n}\n' * 900_000  # 50 MB
+    write(tmp_path, "big/main.tf", BAD + filler)
+    write(tmp_path, "quiet/main.tf", filler)
+    write(tmp_path, "small/main.tf", BAD)
+    started = time.monotonic()
+    assert cli.main(["lint", "--ignore", "ETA003"]) == 2
+    assert time.monotonic() - started < 30
+    assert capsys.readouterr().out.splitlines() == [
+        "small/main.tf:6:3: ETA001 provider.kubernetes: token comes from "
+        "data.aws_eks_cluster_auth.this, minted at plan time; it expires 15 minutes later, so "
+        "saved plans and long applies fail",
+        "big/main.tf:1:1: error: larger than the 1 MiB limit for HCL; not parsed",
+    ]
+    monkeypatch.setattr(loader_limits, "MAX_INPUT_BYTES", 40 << 20)
+    assert cli.main(["lint", "quiet"]) == 2
+    assert capsys.readouterr().out == (
+        "quiet/main.tf:1:1: error: larger than the 40 MiB limit; not read\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -137,3 +138,36 @@ def test_fix_without_a_region_and_odd_neighbours(tmp_path: Path) -> None:
     write(tmp_path, "quiet/main.tf", 'resource "x" "y" {}\n')
     [change] = fix.fix([tmp_path / "main.tf"])
     assert 'args        = ["exec", "--cluster-name", "c"]' in change.new
+
+
+def test_fix_writes_through_a_symlink_and_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shared = write(
+        tmp_path,
+        "shared/providers.tf",
+        AUTH + 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n}\n',
+    )
+    shared.chmod(0o640)
+    (tmp_path / "stack").mkdir()
+    (tmp_path / "stack" / "providers.tf").symlink_to("../shared/providers.tf")
+    assert cli.main(["lint", "--fix", "stack/providers.tf"]) == 0
+    assert "fixed 1 file(s)" in capsys.readouterr().err
+    link = tmp_path / "stack" / "providers.tf"
+    assert link.is_symlink() and os.readlink(link) == "../shared/providers.tf"
+    assert 'command     = "eks-tf-auth"' in shared.read_text()
+    assert shared.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["providers.tf"]
+
+
+@pytest.mark.parametrize("given", ["-", "pipe", "/dev/null"])
+def test_fix_refuses_what_it_cannot_rewrite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("pipe")
+    assert cli.main(["lint", "--fix", given]) == 2
+    assert f"error: --fix rewrites files, and {given} is not a file or directory" in (
+        capsys.readouterr().err
+    )

@@ -23,17 +23,19 @@ GOOD = (
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def lint_with_neighbour(name: str, text: str) -> Report:
+def lint_with_neighbour(name: str, text: str | bytes) -> Report:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "fuzzed").mkdir()
-        (root / "fuzzed" / name).write_text(text, encoding="utf-8", errors="surrogatepass")
+        if isinstance(text, str):
+            text = text.encode("utf-8", errors="surrogatepass")
+        (root / "fuzzed" / name).write_bytes(text)
         (root / "clean").mkdir()
         (root / "clean" / "main.tf").write_text(GOOD)
         report = engine.run([root], engine.Selection(), cwd=root)
     # The neighbour is always linted, whatever the fuzzed file does.
     assert ("clean/main.tf", 5, "ETA001") in {(f.path, f.line, f.rule_id) for f in report.findings}
-    assert all(p.path == f"fuzzed/{name}" for p in report.problems)
+    assert all(p.path.startswith(f"fuzzed/{name}") for p in report.problems)
     return report
 
 
@@ -92,3 +94,31 @@ def test_random_plan_json(doc: object) -> None:
     assert all(
         f.rule_id != "ETA008" or f.path == "fuzzed/plan.tfplan.json" for f in report.findings
     )
+
+
+def _saved_plan_bytes() -> bytes:
+    import io
+    import json
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("tfplan", b"\x00" * 64)
+        archive.writestr("tfstate", json.dumps({"outputs": {"t": {"value": "k8s-aws-v1.x"}}}))
+        archive.writestr("tfconfig/modules.json", json.dumps([{"Key": "", "Dir": "."}]))
+        archive.writestr("tfconfig/m-/main.tf", GOOD)
+    return buffer.getvalue()
+
+
+SAVED_PLAN = _saved_plan_bytes()
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, len(SAVED_PLAN) - 1), st.integers(0, 255)), max_size=6))
+def test_mutated_saved_plan(flips: list[tuple[int, int]]) -> None:
+    """A damaged zip (headers, sizes, methods, flags, deflate data) is a problem, never a crash."""
+    data = bytearray(SAVED_PLAN)
+    for at, value in flips:
+        data[at] = value
+    report = lint_with_neighbour("tfplan", bytes(data))
+    assert all("\n" not in p.message for p in report.problems)

@@ -1,12 +1,24 @@
 """What lint reads and parses: module following (inputs into children, outputs back to
-callers), and files set aside until they name a tainted symbol."""
+callers), files set aside until they name a tainted symbol, and what is known by its content
+(standard input, pipes, files whose name does not say)."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import sys
+import time
 from pathlib import Path
+from typing import NoReturn
 
-from eks_tf_auth.lint import engine
+import pytest
+
+from eks_tf_auth import cli
+from eks_tf_auth.lint import engine, hcl, loader
 from eks_tf_auth.lint.rule import Report
+from tests.lint.test_inputs import write_later
+from tests.lint.test_plans import TOKEN, saved_plan
 
 AUTH = 'data "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
 
@@ -67,3 +79,204 @@ def test_files_that_name_a_tainted_symbol_are_parsed_the_rest_never(tmp_path: Pa
     report = run(tmp_path)
     assert [(f.path, f.line, f.rule_id) for f in report.findings] == [("store.tf", 2, "ETA002")]
     assert report.problems == ()
+
+
+# --- what lint reads: pipes, standard input, files known by their content --------------------
+
+PLAN = json.dumps(
+    {
+        "format_version": "1.2",
+        "planned_values": {},
+        "prior_state": {"values": {"outputs": {"t": {"value": TOKEN}}}},
+    }
+)
+STATE = json.dumps({"version": 4, "resources": [{"instances": [{"attributes": {"t": TOKEN}}]}]})
+AUTH_TF = AUTH + 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n}\n'
+AUTH_JSON = json.dumps(
+    {
+        "data": {"aws_eks_cluster_auth": {"a": {"name": "c"}}},
+        "provider": {"kubernetes": {"token": "${data.aws_eks_cluster_auth.a.token}"}},
+    }
+)
+
+
+def lint_stdin(
+    data: bytes, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code = cli.main(["lint", *args])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (PLAN, "-:1:1: ETA008 the plan carries an EKS token from output.t"),
+        (STATE, "-:1:1: ETA008 the plan carries an EKS token from (unknown)"),
+        (AUTH_TF, "-:5:3: ETA001"),
+        (AUTH_JSON, "-:1:1: ETA001"),
+        ("# nothing to see\n", None),
+    ],
+    ids=["plan", "state", "hcl", "tf.json", "quiet"],
+)
+def test_stdin_is_read_by_its_content(
+    data: str,
+    found: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "main.tf", AUTH_TF)  # `-` is its own module: never mixed with the directory
+    code, out = lint_stdin(data.encode(), monkeypatch, capsys, "-")
+    assert (code, out.startswith(found) if found else out == "") == (1 if found else 0, True)
+    code, out = lint_stdin(data.encode(), monkeypatch, capsys, "-", "-", ".")
+    assert "main.tf:5:3: ETA001" in out and (found is None or found in out)
+
+
+def test_a_saved_plan_on_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = saved_plan(tmp_path / "tfplan", {"tfstate": STATE, "tfconfig/m-/main.tf": AUTH_TF})
+    code, out = lint_stdin(plan.read_bytes(), monkeypatch, capsys, "-")
+    assert code == 1
+    assert {line.split(" ")[1] for line in out.splitlines()} == {"ETA001", "ETA008"}
+    assert "-!main.tf:5:3: ETA001" in out
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "-:1:1: error: empty: neither a plan nor a configuration"),
+        (b"  \n", "-:1:1: error: empty: neither a plan nor a configuration"),
+        (b"{oops", "-:1:2: error: invalid JSON: Expecting property name"),
+        (b"Error: Failed to read the plan\n", "-:1:6: error: unexpected ':'"),  # always parsed
+        (b'{"a": 1}\n\xff', "-:2:1: error: cannot read: not UTF-8 text (byte 0xff)"),
+    ],
+)
+def test_what_stdin_cannot_be_is_an_input_error(
+    data: bytes,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = lint_stdin(data, monkeypatch, capsys, "-")
+    assert code == 2 and out.startswith(message)
+
+
+def test_no_stdin_at_all(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # started with descriptor 0 closed
+    assert cli.main(["lint", "-"]) == 2
+    assert capsys.readouterr().out == "-:1:1: error: no standard input to read\n"
+
+
+def test_a_named_pipe_is_read_by_its_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("showfile")
+    write_later(tmp_path / "showfile", PLAN.encode())
+    assert cli.main(["lint", "showfile"]) == 1
+    assert capsys.readouterr().out.startswith("showfile:1:1: ETA008")
+    write_later(tmp_path / "showfile", AUTH_TF.encode())
+    assert cli.main(["lint", "showfile"]) == 1
+    assert capsys.readouterr().out.startswith("showfile:5:3: ETA001")
+
+
+def test_non_regular_files_in_a_tree_are_problems_never_waited_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "main.tf", AUTH_TF)
+    os.mkfifo("x.tf")
+    os.mkfifo("tfplan")
+    (tmp_path / "dev.tf").symlink_to("/dev/zero")
+    (tmp_path / "loop.tf").symlink_to("loop.tf")
+    started = time.monotonic()
+    assert cli.main(["lint", "."]) == 2
+    assert time.monotonic() - started < 5
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "main.tf:5:3: ETA001 provider.kubernetes: token comes from data.aws_eks_cluster_auth.a, "
+        "minted at plan time; it expires 15 minutes later, so saved plans and long applies fail",
+        "dev.tf:1:1: error: a character device: lint reads only regular files",
+        "loop.tf:1:1: error: cannot read: Too many levels of symbolic links",
+        "tfplan:1:1: error: a pipe: lint reads only regular files",
+        "x.tf:1:1: error: a pipe: lint reads only regular files",
+    ]
+
+
+def test_devices_given_by_name_exit_2_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "/dev/zero", "/dev/null"]) == 2
+    assert capsys.readouterr().out == (
+        "/dev/null:1:1: error: a character device: lint reads only regular files and pipes\n"
+        "/dev/zero:1:1: error: a character device: lint reads only regular files and pipes\n"
+    )
+    write(tmp_path, "f.tf", "")
+    assert cli.main(["lint", "f.tf/x"]) == 2  # there, but not as a path: not "missing"
+    assert capsys.readouterr().out == "f.tf/x:1:1: error: cannot read: Not a directory\n"
+
+
+def test_files_named_otherwise_are_read_by_content(tmp_path: Path) -> None:
+    """A SHOWFILE named anything: plan JSON, a JSON config, HCL; a `.json` name must be JSON and
+    a plan name is never a config."""
+    write(tmp_path, "show.out", PLAN)
+    write(tmp_path, "config.out", AUTH_JSON)
+    write(tmp_path, "hcl.out", AUTH_TF)
+    write(tmp_path, "odd.tfplan.json", json.dumps({"output": {"t": {"value": TOKEN}}}))
+    write(tmp_path, "hcl.json", AUTH_TF)
+    write(tmp_path, "empty", "")
+    report = run(
+        tmp_path, "show.out", "config.out", "hcl.out", "odd.tfplan.json", "hcl.json", "empty"
+    )
+    assert sorted({(f.path, f.rule_id) for f in report.findings}) == [
+        ("config.out", "ETA001"),
+        ("hcl.out", "ETA001"),
+        ("odd.tfplan.json", "ETA008"),
+        ("show.out", "ETA008"),
+    ]
+    assert [(p.path, p.message.split(":")[0]) for p in report.problems] == [
+        ("empty", "empty"),
+        ("hcl.json", "invalid JSON"),
+    ]
+    write(tmp_path, "showfile", "No changes. Your infrastructure matches the configuration.\n")
+    [problem] = run(tmp_path, "showfile").problems  # known by content: parsed, never skipped
+    assert (problem.path, problem.message) == ("showfile", "unexpected '.'")
+
+
+def test_is_stream() -> None:
+    assert loader.is_stream(Path("-")) and loader.is_stream(Path("/dev/null"))
+    assert not loader.is_stream(Path(".")) and not loader.is_stream(Path("/no/such"))
+    assert not loader.is_stream(Path(__file__))
+
+
+def test_memory_errors_are_problems_for_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "big/plan.tfplan.json", PLAN)
+    write(tmp_path, "big/main.tf", AUTH_TF)
+    write(tmp_path, "ok/main.tf", AUTH_TF.replace('"c"', '"d"'))
+
+    def exhausted(*args: object, **kwargs: object) -> NoReturn:
+        raise MemoryError
+
+    real_parse = hcl.parse_config
+    monkeypatch.setattr(loader, "parse_json", exhausted)
+    monkeypatch.setattr(
+        loader,
+        "parse_config",
+        lambda path, text: exhausted() if path.startswith("big/") else real_parse(path, text),
+    )
+    report = run(tmp_path)
+    assert [(f.path, f.rule_id) for f in report.findings] == [("ok/main.tf", "ETA001")]
+    assert [(p.path, p.message) for p in report.problems] == [
+        ("big/main.tf", "out of memory parsing it"),
+        ("big/plan.tfplan.json", "out of memory reading it"),
+    ]

@@ -10,7 +10,9 @@ import io
 import json
 import os
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +21,8 @@ import pytest
 
 from eks_tf_auth import cli, token
 from eks_tf_auth.lint import engine, fix
+from eks_tf_auth.lint import plans as plan_reader
+from eks_tf_auth.lint.inputs import MIB
 from eks_tf_auth.lint.rule import Report
 from tests.support.aws import TEST_ACCESS_KEY, TEST_SECRET
 from tests.support.terraform import Terraform, write_cli_config
@@ -59,19 +63,42 @@ def test_unreadable_inputs_are_problems(tmp_path: Path) -> None:
     (tmp_path / "fake.tfplan").write_bytes(b"PK\x03\x04 not really a zip")
     report = run(tmp_path)
     messages = {p.path: p.message for p in report.problems}
-    assert messages["gone.tfplan"].startswith("cannot read")
-    assert messages["bin.tfplan.json"].startswith("cannot read")
-    assert messages["bad.tfplan.json"] == "invalid JSON"
-    assert messages["fake.tfplan"].startswith("not a readable saved plan")
+    assert messages["gone.tfplan"] == "cannot read: No such file or directory"
+    assert messages["bin.tfplan.json"] == "cannot read: not UTF-8 text (byte 0xff)"
+    assert messages["bad.tfplan.json"].startswith("invalid JSON: Expecting property name")
+    assert messages["fake.tfplan"] == "not a readable saved plan: File is not a zip file"
     assert report.exit_code == 2
 
 
-def saved_plan(path: Path, members: dict[str, str]) -> Path:
+def saved_plan(path: Path, members: dict[str, str], *, method: int = zipfile.ZIP_STORED) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, text in members.items():
             archive.writestr(name, text)
     path.write_bytes(buffer.getvalue())
+    return path
+
+
+def zip_bomb(path: Path, *, mib: int, name: bytes = b"tfstate") -> Path:
+    """A valid zip whose one member deflates `mib` MiB of zeros into ~1 KB per MiB, built from
+    one compressed MiB repeated (a full flush resets the compressor, so the pieces are equal)."""
+    zeros = b"\0" * MIB
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    data = piece * mib + compressor.flush()
+    crc = 0
+    for _ in range(mib):
+        crc = zlib.crc32(zeros, crc)
+    size, n = mib * MIB, len(name)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(data), size, n, 0)
+    central = struct.pack(
+        "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(data), size, n, 0, 0, 0, 0, 0, 0
+    )
+    offset = len(local) + n + len(data)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + n, offset, 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(local + name + data + central + name + end)
     return path
 
 
@@ -128,6 +155,104 @@ def test_saved_plan_without_modules_json(tmp_path: Path) -> None:
     saved_plan(tmp_path / "tfplan", {"tfconfig/m-/main.tf": AUTH})
     report = run(tmp_path, "tfplan")
     assert [(f.path, f.rule_id) for f in report.findings] == [("tfplan!main.tf", "ETA003")]
+
+
+def test_a_deep_plan_is_walked_without_recursion(tmp_path: Path) -> None:
+    deep = "[" * 700 + json.dumps(TOKEN) + "]" * 700
+    write(tmp_path, "deep.tfplan.json", '{"outputs": {"t": {"value": ' + deep + "}}}")
+    write(tmp_path, "deeper.tfplan.json", "[" * 100_000 + "]" * 100_000)
+    report = run(tmp_path)
+    assert [(f.path, f.message.split(",")[0]) for f in report.findings] == [
+        ("deep.tfplan.json", "the plan carries an EKS token from output.t")
+    ]
+    assert [(p.path, p.message) for p in report.problems] == [
+        ("deeper.tfplan.json", "invalid JSON: nested too deeply")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"tfstate": '{"n": ' + "1" * 5000 + "}"}, "tfstate:1:7: invalid JSON: a number with more"),
+        (
+            {"tfstate": "{}", "tfconfig/modules.json": '{"Key": ""}'},
+            "modules.json is not a JSON list",
+        ),
+        ({"tfstate": "{}", "tfconfig/modules.json": "7"}, "modules.json is not a JSON list"),
+        ({"tfconfig/modules.json": "[oops"}, "tfconfig/modules.json:1:2: invalid JSON: Expecting"),
+    ],
+)
+def test_bad_members_are_one_line_problems(
+    tmp_path: Path, members: dict[str, str], message: str
+) -> None:
+    saved_plan(tmp_path / "tfplan", members)
+    write(
+        tmp_path,
+        "ok/main.tf",
+        AUTH + 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n}\n',
+    )
+    report = run(tmp_path)
+    assert [f.path for f in report.findings] == ["ok/main.tf"]
+    [problem] = report.problems
+    assert problem.path == "tfplan" and message in problem.message
+    assert problem.message.startswith("not a readable saved plan: ")
+
+
+def test_zips_terraform_never_writes_are_refused_unread(tmp_path: Path) -> None:
+    saved_plan(tmp_path / "bz.tfplan", {"tfstate": "{}"}, method=zipfile.ZIP_BZIP2)
+    saved_plan(tmp_path / "lz.tfplan", {"tfstate": "{}"}, method=zipfile.ZIP_LZMA)
+    locked = saved_plan(tmp_path / "locked.tfplan", {"tfstate": "{}"})
+    data = bytearray(locked.read_bytes())
+    for at in (data.find(b"PK\x03\x04") + 6, data.find(b"PK\x01\x02") + 8):
+        data[at] |= 0x1  # the encrypted flag, in the local and the central header
+    locked.write_bytes(bytes(data))
+    with zipfile.ZipFile(tmp_path / "ignored.tfplan", "w") as archive:  # members never read
+        archive.writestr("tfplan", "x", compress_type=zipfile.ZIP_BZIP2)
+        archive.writestr("tfconfig/m-/main.tf", AUTH)
+    report = run(tmp_path)
+    assert [(p.path, p.message) for p in report.problems] == [
+        ("bz.tfplan", "not a readable saved plan: tfstate uses compression method 12, not deflate"),
+        ("locked.tfplan", "not a readable saved plan: tfstate is encrypted"),
+        ("lz.tfplan", "not a readable saved plan: tfstate uses compression method 14, not deflate"),
+    ]
+
+
+def test_corrupt_deflate_data_is_a_problem(tmp_path: Path) -> None:
+    plan = saved_plan(
+        tmp_path / "tfplan", {"tfstate": json.dumps({"a": "b" * 1000})}, method=zipfile.ZIP_DEFLATED
+    )
+    data = bytearray(plan.read_bytes())
+    start = data.find(b"tfstate") + len("tfstate")
+    data[start : start + 8] = b"\xff" * 8
+    plan.write_bytes(bytes(data))
+    [problem] = run(tmp_path).problems
+    assert problem.message.startswith("not a readable saved plan: Error -3 while decompressing")
+
+
+def test_zip_bombs_and_oversized_members_are_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zip_bomb(tmp_path / "bomb/tfplan", mib=8)  # 8 MiB from 8 KB: ~1000:1
+    zip_bomb(tmp_path / "small/tfplan", mib=1)  # 1 MiB: under the ratio floor, so read
+    report = run(tmp_path)
+    assert [(p.path, p.message) for p in report.problems] == [
+        (
+            "bomb/tfplan",
+            "not a readable saved plan: tfstate expands 1010 times (8 MiB), over the 200:1 cap "
+            "for compressed members",
+        ),
+        ("small/tfplan", "not a readable saved plan: tfstate:1:1: invalid JSON: Expecting value"),
+    ]
+    monkeypatch.setattr(plan_reader, "MAX_INPUT_BYTES", 2048)
+    monkeypatch.setattr(plan_reader, "MAX_MEMBERS_BYTES", 4096)
+    saved_plan(tmp_path / "caps/one.tfplan", {"tfstate": json.dumps({"a": "b" * 3000})})
+    spaces = {f"tfconfig/m-/{n}.tf": " " * 1500 for n in "abc"}
+    saved_plan(tmp_path / "caps/all.tfplan", {"tfstate": "{}", **spaces})
+    report = run(tmp_path / "caps")
+    assert [(p.path, p.message.split(": ", 1)[1]) for p in report.problems] == [
+        ("all.tfplan", "its members expand to 4502 bytes, over the 4096 bytes cap"),
+        ("one.tfplan", "tfstate expands to 3009 bytes, over the 2048 bytes cap"),
+    ]
 
 
 # --- real plans, made by terraform ------------------------------------------------------------
