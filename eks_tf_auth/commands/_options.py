@@ -21,7 +21,11 @@ DEFAULT_COMMAND = "eks-tf-auth"  # eks_tf_auth.exec.argv.DEFAULT_COMMAND
 PROVIDERS = ("kubernetes", "helm", "kubectl")
 HELM_SYNTAXES = ("block", "attribute")
 SOURCES = ("module", "data", "literal")
-DEFAULT_MODULE_SOURCE = "./modules/eks-exec-auth"
+# render.release.MODULE_SOURCE: this repository's module at the pinned commit
+DEFAULT_MODULE_SOURCE = (
+    "git::https://github.com/eks-tf-auth/eks-tf-auth.git//terraform/modules/eks-exec-auth"
+    "?ref=7620bcc749e828885b4402d3553a23d535b62208"
+)
 # eks_tf_auth.render.atlantis
 ATLANTIS_FILES = ("repos.yaml", "Dockerfile")
 ATLANTIS_BASE_IMAGE = "ghcr.io/runatlantis/atlantis:v0.35.0"

@@ -43,7 +43,13 @@ def render_group() -> None:
     help="Host and CA from the eks-exec-auth module, an aws_eks_cluster data source, or "
     "literal --endpoint/--ca-data.",
 )
-@click.option("--module-source", default=_options.DEFAULT_MODULE_SOURCE, show_default=True)
+@click.option(
+    "--module-source",
+    default=_options.DEFAULT_MODULE_SOURCE,
+    show_default=True,
+    help="Source of the eks-exec-auth module (--source module): a local path, or a git or "
+    "registry source; by default this repository's, pinned to a commit.",
+)
 @_options.command()
 @_options.api_version(_options.API_V1BETA1)
 @click.option("--endpoint", help="API server URL (--source literal).")

@@ -1,6 +1,8 @@
 """`render provider`: provider blocks for kubernetes, helm and kubectl that get their token from
-an exec block, with host and CA from the eks-exec-auth module, an aws_eks_cluster data source, or
-literal values."""
+an exec block, with host and CA from the eks-exec-auth module (by default this repository's, at
+`release.REF`), an aws_eks_cluster data source, or literal values. With the kubectl provider comes
+its `required_providers` entry: Terraform would otherwise look for hashicorp/kubectl, which does
+not exist."""
 
 from __future__ import annotations
 
@@ -12,14 +14,18 @@ from eks_tf_auth import identity, validate
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.exec import argv
 from eks_tf_auth.exec.protocol import DEFAULT_API_VERSION, check_api_version
-from eks_tf_auth.render.env import hcl, render
+from eks_tf_auth.render import release
+from eks_tf_auth.render.env import check_text, hcl, render
 from eks_tf_auth.validate import quoted
 
 PROVIDERS = ("kubernetes", "helm", "kubectl")
 HELM_SYNTAXES = ("block", "attribute")
 MODULE_NAME = "eks"  # the labels the provider blocks refer to
 DATA_NAME = "this"
-DEFAULT_MODULE_SOURCE = "./modules/eks-exec-auth"
+DEFAULT_MODULE_SOURCE = release.MODULE_SOURCE  # mirrored in commands/_options.py
+# The kubectl provider's registry address: the maintained fork (see required_providers.tf.j2).
+KUBECTL_SOURCE = "alekc/kubectl"
+KUBECTL_VERSION = ">= 2.0.0"  # its 2.x releases take host, CA, load_config_file and exec
 
 
 class Source(enum.Enum):
@@ -93,7 +99,12 @@ def render_providers(req: ProviderRequest) -> str:
             assert req.endpoint is not None and req.ca_data is not None  # checked in _validate
             host, ca = hcl(req.endpoint), f"base64decode({hcl(req.ca_data)})"
     context = {"host": host, "ca": ca, "exec": e, "alias": req.alias, "helm": req.helm_syntax}
-    parts += [render(f"provider_{p}.tf.j2", **context) for p in req.providers]
+    for p in req.providers:
+        if p == "kubectl":  # its registry address, just above the block that needs it
+            parts.append(
+                render("required_providers.tf.j2", source=KUBECTL_SOURCE, version=KUBECTL_VERSION)
+            )
+        parts.append(render(f"provider_{p}.tf.j2", **context))
     return "\n".join(parts)
 
 
@@ -136,6 +147,7 @@ def _validate(req: ProviderRequest) -> None:
             f"unknown helm syntax {quoted(req.helm_syntax)}", hint="block or attribute"
         )
     validate.command(req.command)
+    check_text(req.module_source, "--module-source")
     if req.source is Source.LITERAL:
         if not (req.endpoint and req.ca_data):
             raise InputError("--source literal needs --endpoint and --ca-data")

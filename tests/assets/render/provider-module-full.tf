@@ -1,5 +1,5 @@
 module "eks" {
-  source = "./modules/eks-exec-auth"
+  source = "git::https://github.com/eks-tf-auth/eks-tf-auth.git//terraform/modules/eks-exec-auth?ref=7620bcc749e828885b4402d3553a23d535b62208"
 
   cluster_name = "prod"
   region       = "eu-west-1"
@@ -31,6 +31,19 @@ provider "helm" {
       command     = module.eks.exec.command
       args        = module.eks.exec.args
       env         = module.eks.exec.env
+    }
+  }
+}
+
+terraform {
+  required_providers {
+    # Without this entry Terraform looks for hashicorp/kubectl, which does not exist.
+    # alekc/kubectl is the maintained fork of gavinbunney/kubectl (whose last release, 1.14.0,
+    # came out in March 2022) and takes the same provider arguments. If your configuration
+    # already has a required_providers block, move this entry into it.
+    kubectl = {
+      source  = "alekc/kubectl"
+      version = ">= 2.0.0"
     }
   }
 }
