@@ -245,6 +245,20 @@ MUTANTS = (
         EXTERNAL,
     ),
     Mutant(
+        "eks_tf_auth/render/env.py",
+        'elif " " <= char <= "~" and not (char in "$%" and value.startswith("{", i + 1)):',
+        'elif " " <= char <= "~":',
+        "a rendered value with ${ would start an interpolation in the user's HCL",
+        ("tests/render/test_env.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/render/env.py",
+        'out.append(f"\\\\U{ord(char):08x}")',
+        "out.append(json.dumps(char)[1:-1])",
+        "a character beyond the BMP would be a surrogate pair terraform fmt rejects",
+        ("tests/render/test_env.py",),
+    ),
+    Mutant(
         "eks_tf_auth/lint/flow.py",
         'changed |= self._set(directory, f"local.{attr.name}", t)',
         "pass",
@@ -340,22 +354,24 @@ def run(mutant: Mutant, files: list[str]) -> tuple[bool, float]:
         return proc.returncode == 1, elapsed
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """`mutants.py [PATH-PART ...]`: only the mutants of files whose path contains one of them."""
     files = tracked_files()
     survivors = []
     started = time.monotonic()
-    for number, mutant in enumerate(MUTANTS, 1):
+    chosen = [m for m in MUTANTS if not argv or any(part in m.path for part in argv)]
+    for number, mutant in enumerate(chosen, 1):
         caught, elapsed = run(mutant, files)
         verdict = "caught" if caught else "SURVIVED"
         print(f"mutant {number:2d} {verdict:8s} {elapsed:5.1f}s  {mutant.path}: {mutant.why}")
         if not caught:
             survivors.append(mutant)
     print(
-        f"mutants: {len(MUTANTS) - len(survivors)} of {len(MUTANTS)} caught "
+        f"mutants: {len(chosen) - len(survivors)} of {len(chosen)} caught "
         f"in {time.monotonic() - started:.0f} s"
     )
     return 1 if survivors else 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
