@@ -53,6 +53,7 @@ class Case:
     stdout: str | None = None  # a path to send stdout to, instead of a pipe
     unset: tuple[str, ...] = ()
     one_line: bool = False  # `external`: Terraform shows one line
+    report: bool = False  # lint: the problem is a line of its report (stdout), PATH:LINE:COL
 
 
 def process_profile(name: str) -> Callable[[Path], None]:
@@ -93,6 +94,11 @@ def socket_file(tmp: Path) -> None:
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(tmp / "kubeconfig"))
     sock.close()
+
+
+def binary_lint_config(tmp: Path) -> None:
+    (tmp / "main.tf").write_text("x = 1\n")
+    (tmp / ".eks-tf-auth.toml").write_bytes(b"\x00\xff\xfe")
 
 
 def shared_cache_dir(tmp: Path) -> None:
@@ -183,6 +189,10 @@ CASES: dict[str, Case] = {
     "render-stdout-full": Case(
         ["render", "provider", "--cluster-name", "x"], 1, stdout="/dev/full"
     ),
+    "lint-fifo": Case(["lint", "{tmp}/main.tf"], 2, setup=fifo("main.tf"), report=True),
+    "lint-dev-zero": Case(["lint", "/dev/zero"], 2, report=True),
+    "lint-explain-huge-id": Case(["lint", "--explain", "X" * 100_000], 2),
+    "lint-binary-config": Case(["lint", "main.tf"], 2, setup=binary_lint_config, report=True),
     "cache-clear-shared-directory": Case(
         ["cache", "clear"], 2, {"EKS_TF_AUTH_CACHE_DIR": "{tmp}/shared"}, setup=shared_cache_dir
     ),
@@ -212,6 +222,7 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
             stdout=sink if case.stdout else subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
+            cwd=tmp_path,
             timeout=30,
             check=False,
         )
@@ -223,6 +234,10 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
     for secret in (FAKE_SECRET, TEST_SECRET, "AKIAIOSFODNN7EXAMPLE"):
         assert secret not in err
     if case.code == 0:
+        return
+    if case.report:
+        out = proc.stdout.decode("utf-8", "replace")
+        assert any(": error: " in line and len(line) < 400 for line in out.splitlines()), out
         return
     lines = [line for line in err.splitlines() if not line.startswith("eks-tf-auth: WARNING: ")]
     error = [line for line in lines if line.startswith("eks-tf-auth: error: ")]
