@@ -39,3 +39,7 @@ class InputError(Error):
 
 class AwsError(Error):
     """AWS refused or could not be reached: no credentials, AccessDenied, throttling."""
+
+
+class KubeError(Error):
+    """The Kubernetes API refused a request or could not be reached: 401, 403, 404, 422, 5xx."""

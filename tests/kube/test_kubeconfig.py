@@ -403,3 +403,255 @@ def test_a_huge_file_is_not_a_kubeconfig(tmp_path: Path, monkeypatch: pytest.Mon
     path.write_text("# padding\n" * 200)
     with pytest.raises(InputError, match="is over 0 MiB: not a kubeconfig"):
         kubeconfig.merge_into(str(path), rendered(), set_context=False)
+
+
+# -- read and select: kubectl's loading rules and one typed context ---------------------------
+
+SELECTABLE = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: prod
+  cluster:
+    server: https://prod.example
+    certificate-authority-data: Q0E=
+    proxy-url: http://proxy:3128
+    extensions:
+    - name: other
+      extension: {x: 1}
+    - name: client.authentication.k8s.io/exec
+      extension: {clusterName: prod, region: eu-west-1}
+- name: bare
+  cluster:
+    server: https://bare.example
+    certificate-authority: ca.pem
+    insecure-skip-tls-verify: true
+    tls-server-name: bare
+contexts:
+- name: prod
+  context: {cluster: prod, user: prod, namespace: kube-system}
+- name: bare
+  context: {cluster: bare, user: files}
+- name: anonymous
+  context: {cluster: bare}
+users:
+- name: prod
+  user:
+    as: alice
+    as-groups: [system:masters, eks:admins]
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: eks-tf-auth
+      args: [exec, --cluster-name, prod]
+      env: [{name: AWS_PROFILE, value: prod}, {name: EMPTY}]
+      interactiveMode: Never
+      provideClusterInfo: true
+      installHint: pip install eks-tf-auth
+- name: files
+  user:
+    token: static
+    tokenFile: token
+    client-certificate: crt.pem
+    client-key-data: a2V5
+    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: bin/plugin}
+current-context: prod
+"""
+
+
+def test_select_types_a_context_with_its_cluster_and_user() -> None:
+    from eks_tf_auth.kube.kubeconfig import (
+        ClusterEntry,
+        Context,
+        ExecPlugin,
+        UserEntry,
+        load,
+        select,
+    )
+
+    doc = load(SELECTABLE, "config")
+    assert select(doc) == select(doc, "prod")
+    assert select(doc) == Context(
+        name="prod",
+        cluster=ClusterEntry(
+            name="prod",
+            server="https://prod.example",
+            ca_data="Q0E=",
+            proxy_url="http://proxy:3128",
+            exec_config={"clusterName": "prod", "region": "eu-west-1"},
+        ),
+        user=UserEntry(
+            name="prod",
+            exec=ExecPlugin(
+                api_version="client.authentication.k8s.io/v1",
+                command="eks-tf-auth",
+                args=("exec", "--cluster-name", "prod"),
+                env=(("AWS_PROFILE", "prod"), ("EMPTY", "")),
+                interactive_mode="Never",
+                provide_cluster_info=True,
+                install_hint="pip install eks-tf-auth",
+            ),
+            impersonate="alice",
+            impersonate_groups=("system:masters", "eks:admins"),
+        ),
+        namespace="kube-system",
+    )
+    bare = select(doc, "bare")
+    assert (bare.cluster.ca_file, bare.cluster.insecure, bare.cluster.tls_server_name) == (
+        "ca.pem",
+        True,
+        "bare",
+    )
+    assert (bare.user.token, bare.user.token_file) == ("static", "token")
+    assert bare.user.unsupported == ("client-certificate", "client-key-data")
+    assert "static" not in repr(bare.user)
+    assert select(doc, "anonymous").user == UserEntry()
+    assert select(doc, "anonymous").namespace is None
+
+
+def test_read_resolves_relative_files_against_their_kubeconfig(tmp_path: Path) -> None:
+    from eks_tf_auth.kube.kubeconfig import read, select
+
+    (tmp_path / "config").write_text(SELECTABLE)
+    doc = read(str(tmp_path / "config"), {})
+    bare = select(doc, "bare")
+    assert bare.cluster.ca_file == str(tmp_path / "ca.pem")
+    assert bare.user.token_file == str(tmp_path / "token")
+    assert bare.user.exec is not None and bare.user.exec.command == str(tmp_path / "bin/plugin")
+    files = next(u["user"] for u in doc["users"] if u["name"] == "files")
+    assert files["client-certificate"] == str(tmp_path / "crt.pem")
+    prod = select(doc, "prod")
+    assert prod.user.exec is not None and prod.user.exec.command == "eks-tf-auth"  # on PATH
+
+
+def test_read_follows_kubectls_loading_rules(tmp_path: Path) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import read, select
+
+    first = tmp_path / "a"
+    second = tmp_path / "b"
+    first.write_text(
+        "clusters: [{name: c, cluster: {server: 'https://first'}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}]\n"
+    )
+    second.write_text(
+        "clusters: [{name: c, cluster: {server: 'https://second'}},"
+        " {name: d, cluster: {server: 'https://d'}}]\n"
+        "contexts: [{name: x, context: {cluster: d}}, {name: y, context: {cluster: d}}]\n"
+        "current-context: y\n"
+        "users: [not-a-mapping]\n"
+    )
+    listed = os.pathsep.join([str(first), str(tmp_path / "missing"), "", str(second), str(first)])
+    doc = read(None, {"KUBECONFIG": listed, "HOME": "/nowhere"})
+    assert doc["current-context"] == "y"  # the first file that sets it
+    assert select(doc, "x").cluster.server == "https://first"  # first wins, per name
+    assert select(doc).cluster.server == "https://d"
+    assert doc["users"] == []
+
+    home = tmp_path / "home"
+    (home / ".kube").mkdir(parents=True)
+    (home / ".kube" / "config").write_text(SELECTABLE)
+    assert select(read(None, {"HOME": str(home)})).name == "prod"
+    with pytest.raises(InputError, match=r"no kubeconfig found \(looked for .*missing\)"):
+        read(None, {"KUBECONFIG": str(tmp_path / "missing")})
+    with pytest.raises(InputError, match=r"kubeconfig .*missing not found"):
+        read(str(tmp_path / "missing"), {"KUBECONFIG": str(first)})
+    with pytest.raises(InputError, match="not valid YAML"):
+        (tmp_path / "broken").write_text("{oops")
+        read(str(tmp_path / "broken"), {})
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "message"),
+    [
+        ("clusters: []\n", None, "has no current-context"),
+        ("current-context: [a]\n", None, "current-context is not a string"),
+        (SELECTABLE, "nope", "context 'nope' not found"),
+        ("contexts: [{name: x, context: {user: u}}]\n", "x", "context 'x' names no cluster"),
+        ("contexts: [{name: x, context: [a]}]\n", "x", "context 'x': context is not a mapping"),
+        ("contexts: [{name: x, context: {cluster: c}}]\n", "x", "cluster 'c' not found"),
+        (
+            "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+            "clusters: [{name: c, cluster: {server: 'https://c'}}]\n",
+            "x",
+            "user 'u' not found",
+        ),
+        (
+            "contexts: [{name: x, context: {cluster: c}}]\nclusters: [{name: c}]\n",
+            "x",
+            "cluster 'c' has no server",
+        ),
+        (
+            "contexts: [{name: x, context: {cluster: c, namespace: 3}}]\n"
+            "clusters: [{name: c, cluster: {server: 'https://c'}}]\n",
+            "x",
+            "context 'x': namespace is not a string",
+        ),
+    ],
+)
+def test_select_refuses_in_one_line(text: str, context: str | None, message: str) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import load, select
+
+    with pytest.raises(InputError, match=message) as caught:
+        select(load(text, "config"), context)
+    assert "\n" not in str(caught.value)
+
+
+def test_select_names_the_known_contexts_in_its_hint() -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import load, select
+
+    with pytest.raises(InputError) as caught:
+        select(load(SELECTABLE, "config"), "staging")
+    assert caught.value.hint == "the kubeconfig's contexts: anonymous, bare, prod"
+    with pytest.raises(InputError) as caught:
+        select({"contexts": None}, "staging")
+    assert caught.value.hint == "the kubeconfig's contexts: none"
+
+
+BASE = (
+    "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+    "clusters: [{name: c, cluster: {server: 'https://c'%s}}]\n"
+    "users: [{name: u, user: %s}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user", "message"),
+    [
+        (
+            ", insecure-skip-tls-verify: 'yes'",
+            "{}",
+            "insecure-skip-tls-verify is not true or false",
+        ),
+        (", extensions: {a: 1}", "{}", "extensions is not a list"),
+        (
+            ", extensions: [{name: client.authentication.k8s.io/exec, extension: [1]}]",
+            "{}",
+            "client.authentication.k8s.io/exec extension: extension is not a mapping",
+        ),
+        ("", "{token: 5}", "user 'u': token is not a string"),
+        ("", "{as-groups: [a, 1]}", "as-groups is not a list of strings"),
+        ("", "{exec: [a]}", "user 'u': exec is not a mapping"),
+        ("", "{exec: {command: x}}", "exec needs apiVersion and command"),
+        ("", "{exec: {apiVersion: v, command: x, args: a}}", "args is not a list"),
+        ("", "{exec: {apiVersion: v, command: x, env: [a]}}", "env entries need a name"),
+        ("", "{exec: {apiVersion: v, command: x, env: [{value: a}]}}", "env entries need a name"),
+        ("", "{exec: {apiVersion: v, command: x, provideClusterInfo: 1}}", "not true or false"),
+    ],
+)
+def test_select_refuses_mistyped_entries(cluster: str, user: str, message: str) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import load, select
+
+    with pytest.raises(InputError, match=message):
+        select(load(BASE % (cluster, user), "config"), "x")
+
+
+def test_select_takes_what_load_and_merge_leave_alone() -> None:
+    from eks_tf_auth.kube.kubeconfig import load, select
+
+    text = BASE % (", extensions: [not-a-mapping]", "{exec: {apiVersion: v, command: 'a b'}}")
+    context = select(load(text, "config"), "x")
+    assert context.cluster.exec_config is None
+    assert context.user.exec is not None and context.user.exec.args == ()

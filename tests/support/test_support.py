@@ -682,8 +682,8 @@ def test_double_serves_authenticated_requests(double: EksApiDouble) -> None:
     assert isinstance(items, list)
     assert [item["metadata"]["name"] for item in items] == ["default", "kube-system"]
     assert double.requests == [
-        RequestRecord("GET", "/version", 200, ALICE.arn, None),
-        RequestRecord("GET", "/api/v1/namespaces", 200, ALICE.arn, None),
+        RequestRecord("GET", "/version", 200, ALICE.arn, None, arn=ALICE.arn),
+        RequestRecord("GET", "/api/v1/namespaces", 200, ALICE.arn, None, arn=ALICE.arn),
     ]
 
 
@@ -1085,3 +1085,437 @@ def test_each_versioned_kubectl_works_against_the_double(
     assert namespaces.stdout.splitlines() == ["namespace/default", "namespace/kube-system"]
     assert whoami.returncode == 0, whoami.stderr
     assert whoami.stdout == ALICE.arn
+
+
+# -- EKS API double: ConfigMaps, scripted answers, impersonation ------------------------------
+
+CM_PATH = "/api/v1/namespaces/kube-system/configmaps"
+
+
+def raw_call(
+    double: EksApiDouble,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    headers: list[tuple[str, str]] | None = None,
+    body: object = None,
+    content_type: str = "application/json",
+) -> tuple[int, object, str]:
+    """One request with repeatable headers (urllib's take one value per name); the status, the
+    decoded JSON (or the text) and the Content-Type."""
+    port = int(double.url.rsplit(":", 1)[1])
+    context = ssl.create_default_context(cadata=double.ca_pem)
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+    try:
+        payload = body if isinstance(body, bytes) else None
+        if body is not None and payload is None:
+            payload = json.dumps(body).encode()
+        connection.putrequest(method, path)
+        all_headers = list(headers or [])
+        if token is not None:
+            all_headers.append(("Authorization", f"Bearer {token}"))
+        if payload is not None:
+            all_headers += [("Content-Type", content_type), ("Content-Length", str(len(payload)))]
+        for name, value in all_headers:
+            connection.putheader(name, value)
+        connection.endheaders(payload)
+        response = connection.getresponse()
+        text = response.read().decode()
+        kind = response.headers.get("Content-Type", "")
+        decoded = json.loads(text) if kind == "application/json" and text else text
+        return response.status, decoded, kind
+    finally:
+        connection.close()
+
+
+def cm(name: str = "aws-auth", **fields: object) -> dict[str, object]:
+    metadata = {"name": name, **fields.pop("metadata", {})}  # type: ignore[dict-item]
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, **fields}
+
+
+def version_of(obj: object) -> str:
+    assert isinstance(obj, dict)
+    return str(obj["metadata"]["resourceVersion"])
+
+
+def test_double_configmaps_are_created_read_and_listed(double: EksApiDouble) -> None:
+    token = alice_token()
+    empty = call(double, CM_PATH, token=token)
+    status, created, _ = raw_call(
+        double, "POST", CM_PATH, token=token, body=cm(data={"mapRoles": "- a\n"})
+    )
+    read = call(double, CM_PATH + "/aws-auth", token=token)
+    listed = call(double, CM_PATH, token=token)
+    other = call(double, "/api/v1/namespaces/default/configmaps", token=token)
+
+    assert (empty.status, empty.body["items"]) == (200, [])
+    assert status == 201
+    assert isinstance(created, dict)
+    metadata = created["metadata"]
+    assert metadata["name"] == "aws-auth" and metadata["namespace"] == "kube-system"
+    assert re.fullmatch(r"[0-9a-f-]{36}", metadata["uid"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metadata["creationTimestamp"])
+    assert created["data"] == {"mapRoles": "- a\n"}
+    assert read.status == 200 and read.body == created
+    assert listed.body["kind"] == "ConfigMapList"
+    assert listed.body["items"] == [created]
+    assert listed.body["metadata"] == {"resourceVersion": version_of(created)}
+    assert other.body["items"] == []
+    assert double.configmap("kube-system", "aws-auth") == created
+    assert double.configmap("default", "aws-auth") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason", "message"),
+    [
+        (b"{oops", 400, "BadRequest", "not a JSON object"),
+        ([1], 400, "BadRequest", "not a JSON object"),
+        (cm(kind="Secret"), 400, "BadRequest", "not a v1 ConfigMap"),
+        (cm(apiVersion="v2"), 400, "BadRequest", "not a v1 ConfigMap"),
+        (cm(metadata={"namespace": "default"}), 400, "BadRequest", "namespace of the provided"),
+        ({"kind": "ConfigMap", "metadata": {}}, 422, "Invalid", "name or generateName"),
+        (cm("Aws_Auth"), 422, "Invalid", "RFC 1123 subdomain"),
+        (cm("a" * 254), 422, "Invalid", "RFC 1123 subdomain"),
+        (cm(data={"bad key": "x"}), 422, "Invalid", "data[bad key]: Invalid value"),
+        (cm(data={"k": 1}), 422, "Invalid", "data: Invalid value: not a map of strings"),
+        (cm(data=["k"]), 422, "Invalid", "data: Invalid value: not a map of strings"),
+        (cm(metadata={"labels": {"a": 1}}), 422, "Invalid", "metadata.labels"),
+        (cm(data={"k": "a"}, binaryData={"k": "YQ=="}), 422, "Invalid", "duplicate of key"),
+        (cm(immutable="yes"), 422, "Invalid", "immutable: Invalid value"),
+    ],
+)
+def test_double_refuses_bad_configmaps(
+    double: EksApiDouble, body: object, status: int, reason: str, message: str
+) -> None:
+    code, answer, _ = raw_call(double, "POST", CM_PATH, token=alice_token(), body=body)
+    assert code == status
+    assert isinstance(answer, dict)
+    assert (answer["kind"], answer["reason"], answer["code"]) == ("Status", reason, status)
+    assert message in answer["message"]
+    assert double.configmap("kube-system", "aws-auth") is None
+
+
+def test_double_create_conflicts_and_unknown_namespaces(double: EksApiDouble) -> None:
+    token = alice_token()
+    double.put_configmap("kube-system", "aws-auth", {})
+    status, answer, _ = raw_call(double, "POST", CM_PATH, token=token, body=cm())
+    assert status == 409
+    assert isinstance(answer, dict)
+    assert (answer["reason"], answer["message"]) == (
+        "AlreadyExists",
+        'configmaps "aws-auth" already exists',
+    )
+    for method in ("GET", "POST"):
+        status, answer, _ = raw_call(
+            double, method, "/api/v1/namespaces/nope/configmaps", token=token, body=cm()
+        )
+        assert status == 404
+        assert isinstance(answer, dict) and answer["message"] == 'namespaces "nope" not found'
+
+
+def test_double_put_has_resource_version_semantics(double: EksApiDouble) -> None:
+    token = alice_token()
+    path = CM_PATH + "/aws-auth"
+    first = double.put_configmap("kube-system", "aws-auth", {"a": "1"}, labels={"x": "y"})
+    created = double.configmap("kube-system", "aws-auth")
+    assert created is not None
+
+    status, updated, _ = raw_call(
+        double,
+        "PUT",
+        path,
+        token=token,
+        body=cm(metadata={"resourceVersion": first, "labels": {"x": "z"}}, data={"a": "2"}),
+    )
+    stale, conflict, _ = raw_call(
+        double, "PUT", path, token=token, body=cm(metadata={"resourceVersion": first})
+    )
+    unconditional, forced, _ = raw_call(double, "PUT", path, token=token, body=cm(data={"b": ""}))
+
+    assert status == 200
+    assert isinstance(updated, dict)
+    assert int(version_of(updated)) == int(first) + 1
+    assert updated["metadata"]["uid"] == created["metadata"]["uid"]  # type: ignore[index]
+    assert updated["metadata"]["creationTimestamp"] == created["metadata"]["creationTimestamp"]  # type: ignore[index]
+    assert (updated["metadata"]["labels"], updated["data"]) == ({"x": "z"}, {"a": "2"})
+    assert stale == 409
+    assert isinstance(conflict, dict)
+    assert conflict["reason"] == "Conflict"
+    assert "the object has been modified" in conflict["message"]
+    assert unconditional == 200
+    assert isinstance(forced, dict)
+    assert forced["data"] == {"b": ""} and "labels" not in forced["metadata"]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status", "message"),
+    [
+        ("missing", cm("missing"), 404, 'configmaps "missing" not found'),
+        ("aws-auth", cm("other"), 400, "does not match the name on the URL (aws-auth)"),
+        ("aws-auth", cm(data={"k": 2}), 422, 'ConfigMap "aws-auth" is invalid'),
+        ("aws-auth", b"[]", 400, "not a JSON object"),
+    ],
+)
+def test_double_put_refusals(
+    double: EksApiDouble, name: str, body: object, status: int, message: str
+) -> None:
+    double.put_configmap("kube-system", "aws-auth", {"k": "v"})
+    code, answer, _ = raw_call(double, "PUT", f"{CM_PATH}/{name}", token=alice_token(), body=body)
+    assert code == status
+    assert isinstance(answer, dict) and message in answer["message"]
+    assert double.configmap("kube-system", "aws-auth")["data"] == {"k": "v"}  # type: ignore[index]
+
+
+def test_double_merge_patch(double: EksApiDouble) -> None:
+    token = alice_token()
+    path = CM_PATH + "/aws-auth"
+    first = double.put_configmap("kube-system", "aws-auth", {"keep": "1", "drop": "2"})
+
+    merged = raw_call(
+        double,
+        "PATCH",
+        path,
+        token=token,
+        body={"data": {"drop": None, "add": "3"}, "metadata": {"labels": {"l": "v"}}},
+        content_type="application/merge-patch+json",
+    )
+    strategic = raw_call(
+        double,
+        "PATCH",
+        path,
+        token=token,
+        body={"data": {"more": "4"}},
+        content_type="application/strategic-merge-patch+json; charset=utf-8",
+    )
+    stale = raw_call(
+        double,
+        "PATCH",
+        path,
+        token=token,
+        body={"metadata": {"resourceVersion": first}, "data": {"x": "y"}},
+        content_type="application/merge-patch+json",
+    )
+
+    assert merged[0] == 200
+    assert isinstance(merged[1], dict)
+    assert merged[1]["data"] == {"keep": "1", "add": "3"}
+    assert merged[1]["metadata"]["labels"] == {"l": "v"}
+    assert strategic[0] == 200
+    assert isinstance(strategic[1], dict)
+    assert strategic[1]["data"] == {"keep": "1", "add": "3", "more": "4"}
+    assert stale[0] == 409
+    current = version_of(strategic[1])
+    matching = raw_call(
+        double,
+        "PATCH",
+        path,
+        token=token,
+        body={"metadata": {"resourceVersion": current}, "data": None},
+        content_type="application/merge-patch+json",
+    )
+    assert matching[0] == 200
+    assert isinstance(matching[1], dict) and "data" not in matching[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type", "status", "message"),
+    [
+        ("aws-auth", {"data": {}}, "application/json-patch+json", 415, "unknown format"),
+        ("aws-auth", b"nope", "application/merge-patch+json", 400, "not a JSON object"),
+        ("aws-auth", {"metadata": {"name": "x"}}, "application/merge-patch+json", 422, "immutable"),
+        ("aws-auth", {"data": {"k": 1}}, "application/merge-patch+json", 422, "is invalid"),
+        ("gone", {"data": {}}, "application/merge-patch+json", 404, "not found"),
+    ],
+)
+def test_double_patch_refusals(
+    double: EksApiDouble,
+    path: str,
+    body: object,
+    content_type: str,
+    status: int,
+    message: str,
+) -> None:
+    double.put_configmap("kube-system", "aws-auth", {"k": "v"})
+    code, answer, _ = raw_call(
+        double, "PATCH", f"{CM_PATH}/{path}", token=alice_token(), body=body,
+        content_type=content_type,
+    )  # fmt: skip
+    assert code == status
+    assert isinstance(answer, dict) and message in answer["message"]
+
+
+def test_double_delete_head_and_methods(double: EksApiDouble) -> None:
+    token = alice_token()
+    path = CM_PATH + "/aws-auth"
+    double.put_configmap("kube-system", "aws-auth", {})
+    uid = double.configmap("kube-system", "aws-auth")["metadata"]["uid"]  # type: ignore[index]
+
+    head = raw_call(double, "HEAD", path, token=token)
+    wrong_item = raw_call(double, "POST", path, token=token, body=cm())
+    wrong_collection = raw_call(double, "PUT", CM_PATH, token=token, body=cm())
+    deleted = raw_call(double, "DELETE", path, token=token)
+    again = raw_call(double, "DELETE", path, token=token)
+
+    assert head[0] == 200 and head[1] == ""
+    assert (wrong_item[0], wrong_collection[0]) == (405, 405)
+    assert deleted[0] == 200
+    assert isinstance(deleted[1], dict)
+    assert deleted[1]["status"] == "Success"
+    assert deleted[1]["details"] == {"name": "aws-auth", "kind": "configmaps", "uid": uid}
+    assert again[0] == 404
+    assert double.configmap("kube-system", "aws-auth") is None
+
+
+def test_double_resource_versions_are_one_revision_for_the_store(double: EksApiDouble) -> None:
+    versions = [
+        double.put_configmap("kube-system", "a", {}),
+        double.put_configmap("default", "b", {}),
+        double.put_configmap("kube-system", "a", {"x": ""}),
+    ]
+    assert [int(v) for v in versions] == [2, 3, 4]
+    listed = call(double, CM_PATH, token=alice_token()).body
+    assert listed["metadata"] == {"resourceVersion": "4"}
+
+
+def test_double_helpers_check_and_copy(double: EksApiDouble) -> None:
+    with pytest.raises(ValueError, match="no namespace 'nope'"):
+        double.put_configmap("nope", "a", {})
+    with pytest.raises(ValueError, match="RFC 1123"):
+        double.put_configmap("default", "A", {})
+    double.put_configmap("default", "a", {"k": "v"}, annotations={"n": "1"})
+    copy = double.configmap("default", "a")
+    assert copy is not None
+    assert copy["metadata"]["annotations"] == {"n": "1"}  # type: ignore[index]
+    copy["data"] = {}
+    assert double.configmap("default", "a")["data"] == {"k": "v"}  # type: ignore[index]
+
+
+def test_double_scripted_answers(double: EksApiDouble) -> None:
+    token = alice_token()
+    path = CM_PATH + "/aws-auth"
+    double.answer(409, methods=["post", "put"], times=2)
+    double.answer(403, path=path, methods=["GET"])
+    double.answer(200, path="/version", body={"gitVersion": "scripted"}, times=1)
+    double.answer(503, path="/livez", body=b"not ready")
+
+    posts = [raw_call(double, "POST", CM_PATH, token=token, body=cm())[0] for _ in range(3)]
+    forbidden = [call(double, path, token=token) for _ in range(2)]
+    version = [call(double, "/version", token=token).body["gitVersion"] for _ in range(2)]
+    text = raw_call(double, "GET", "/livez", token=token)
+    unauthenticated = call(double, path)
+
+    assert posts == [409, 409, 201]
+    assert [f.status for f in forbidden] == [403, 403]
+    assert forbidden[0].body["reason"] == "Forbidden"
+    assert f'User "{ALICE.arn}" cannot get {path}' in str(forbidden[0].body["message"])
+    assert version == ["scripted", "v1.32.0"]
+    assert text == (503, "not ready", "text/plain; charset=utf-8")
+    assert unauthenticated.status == 401  # scripts answer only authenticated requests
+    scripted = [r for r in double.requests if r.reason and r.reason.startswith("scripted")]
+    assert [r.status for r in scripted] == [409, 409, 403, 403, 200, 503]
+    assert {(r.username, r.arn) for r in scripted} == {(ALICE.arn, ALICE.arn)}
+
+
+def test_double_scripted_401_and_messages(double: EksApiDouble) -> None:
+    double.answer(401, times=1, message="who are you")
+    double.answer(418)
+    first = call(double, "/version", token=alice_token())
+    second = call(double, "/version", token=alice_token())
+    assert (first.status, first.body["message"], first.body["reason"]) == (
+        401,
+        "who are you",
+        "Unauthorized",
+    )
+    assert (second.status, second.body["reason"]) == (418, "Unknown")
+    assert (double.requests[0].username, double.requests[0].arn) == (None, ALICE.arn)
+    with pytest.raises(ValueError, match="times"):
+        double.answer(409, times=0)
+    with pytest.raises(ValueError, match="not an HTTP status"):
+        double.answer(99)
+
+
+def test_double_records_impersonation_and_serves_it_in_whoami(double: EksApiDouble) -> None:
+    headers = [
+        ("Impersonate-User", "alice@example.com"),
+        ("Impersonate-Group", "system:masters"),
+        ("Impersonate-Group", "eks:admins"),
+    ]
+    review = {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1"}
+    token = alice_token()
+    status, body, _ = raw_call(
+        double,
+        "POST",
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        token=token,
+        headers=headers,
+        body=review,
+    )
+    raw_call(double, "GET", CM_PATH, headers=headers)  # unauthenticated: recorded too
+    raw_call(double, "GET", CM_PATH, token=token)
+
+    assert status == 201
+    assert isinstance(body, dict)
+    assert body["status"]["userInfo"] == {
+        "username": "alice@example.com",
+        "groups": ["system:masters", "eks:admins", "system:authenticated"],
+    }
+    assert [(r.impersonate_user, r.impersonate_groups, r.arn) for r in double.requests] == [
+        ("alice@example.com", ("system:masters", "eks:admins"), ALICE.arn),
+        ("alice@example.com", ("system:masters", "eks:admins"), None),
+        (None, (), ALICE.arn),
+    ]
+    assert token not in repr(double.requests)
+    assert "k8s-aws-v1" not in repr(double.requests)
+
+
+@pytest.mark.real
+def test_kubectl_creates_patches_and_reads_configmaps_in_the_double(
+    tmp_path: Path, double: EksApiDouble, run_kubectl: KubectlRunner
+) -> None:
+    kubectl = Path(kubectl_binary("1.33"))
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", double, alice_token())
+    ns = ["-n", "kube-system"]
+
+    manifest = tmp_path / "aws-auth.json"
+    manifest.write_text(json.dumps(cm(data={"mapRoles": "[]"})))
+    # `kubectl create configmap` sends protobuf, which the double does not speak (415);
+    # manifests go as JSON.
+    protobuf = run_kubectl(
+        kubectl, kubeconfig, "create", "configmap", "aws-auth", "--from-literal=mapRoles=[]", *ns
+    )
+    created = run_kubectl(
+        kubectl, kubeconfig, "create", "-f", str(manifest), "--validate=false", *ns
+    )
+    patched = run_kubectl(
+        kubectl, kubeconfig, "patch", "configmap", "aws-auth", *ns, "--type", "merge",
+        "-p", '{"data": {"mapUsers": "[]"}}',
+    )  # fmt: skip
+    read = run_kubectl(kubectl, kubeconfig, "get", "configmap", "aws-auth", *ns, "-o", "json")
+    listed = run_kubectl(kubectl, kubeconfig, "get", "configmaps", *ns, "-o", "name")
+
+    assert protobuf.returncode != 0
+    assert "unknown format" in protobuf.stderr or "415" in protobuf.stderr, protobuf.stderr
+    assert created.returncode == 0, created.stderr
+    assert patched.returncode == 0, patched.stderr
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout)["data"] == {"mapRoles": "[]", "mapUsers": "[]"}
+    assert listed.stdout.split() == ["configmap/aws-auth"]
+    writes = [(r.method, r.status) for r in double.requests if r.method in ("POST", "PATCH")]
+    assert writes == [("POST", 415), ("POST", 201), ("PATCH", 200)]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_double_takes_configmaps_as_json_only(double: EksApiDouble, method: str) -> None:
+    double.put_configmap("kube-system", "aws-auth", {})
+    path = CM_PATH if method == "POST" else CM_PATH + "/aws-auth"
+    status, answer, _ = raw_call(
+        double,
+        method,
+        path,
+        token=alice_token(),
+        body=b"\x0a\x02k8s",
+        content_type="application/vnd.kubernetes.protobuf",
+    )
+    assert status == 415
+    assert isinstance(answer, dict) and answer["reason"] == "UnsupportedMediaType"
