@@ -287,6 +287,27 @@ MUTANTS = (
         "piped plan with a live token would pass clean",
         ("tests/lint/test_loader.py",),
     ),
+    Mutant(
+        "eks_tf_auth/kube/aws_auth.py",
+        'return _role_arn(parsed, "/".join(parts[1:-1]))',
+        "return arn",
+        "aws-auth: an assumed-role caller would be compared as its session ARN, never as its role",
+        ("tests/kube/test_aws_auth.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/kube/aws_auth.py",
+        "self._roles = {e.arn.lower(): e for e in self._usable(MAP_ROLES) if e.arn}",
+        "self._roles = {e.arn.lower(): e for e in [*self._usable(MAP_ROLES)][::-1] if e.arn}",
+        "aws-auth: the first of two entries for one role would win, where EKS uses the last",
+        ("tests/kube/test_aws_auth.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/kube/aws_auth.py",
+        "subject = canonical_arn(arn).lower()",
+        "subject = canonical_arn(arn)",
+        "aws-auth: ARNs would be compared with their case, where EKS ignores it",
+        ("tests/kube/test_aws_auth.py",),
+    ),
 )
 
 
