@@ -18,17 +18,20 @@ __all__ = [
     "Error",
     "ExitCode",
     "InputError",
+    "KubeError",
     "Token",
     "__version__",
     "get_token",
+    "kube_client",
 ]
 
 # `typing` costs a cache hit ~4 ms of imports (re, enum, collections): type checkers treat any
 # name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from eks_tf_auth.errors import AwsError, Error, ExitCode, InputError
+    from eks_tf_auth.errors import AwsError, Error, ExitCode, InputError, KubeError
     from eks_tf_auth.identity import ClusterRequest, get_token
+    from eks_tf_auth.kube.client import kube_client
     from eks_tf_auth.token import Token
 
 _HOMES = {
@@ -36,6 +39,8 @@ _HOMES = {
     "Error": "eks_tf_auth.errors",
     "ExitCode": "eks_tf_auth.errors",
     "InputError": "eks_tf_auth.errors",
+    "KubeError": "eks_tf_auth.errors",
+    "kube_client": "eks_tf_auth.kube.client",
     "ClusterRequest": "eks_tf_auth.identity",
     "get_token": "eks_tf_auth.identity",
     "Token": "eks_tf_auth.token",

@@ -5,6 +5,7 @@ The patterns are ASCII-only: Python's \\d and \\w would otherwise accept any scr
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from eks_tf_auth.errors import InputError
 
@@ -146,3 +147,24 @@ def image(value: str) -> str:
 
 def package(value: str) -> str:
     return _check(PACKAGE, value, "package", "eks-tf-auth, optionally pinned: eks-tf-auth==0.1.0")
+
+
+def seconds(
+    environ: Mapping[str, str], name: str, bounds: Mapping[str, tuple[float, str]]
+) -> float:
+    """A bound in seconds from the environment variable `name`, whose default and purpose are
+    `bounds[name]`: unset or empty means the default; anything else must be 0 < s <= 3600."""
+    default, what = bounds[name]
+    raw = environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise InputError(
+            f"{name} must be a number of seconds between 0 and 3600 (it bounds {what})",
+            hint=f"unset it for the default, {default:g} s",
+        )
+    return value

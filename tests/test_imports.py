@@ -91,6 +91,10 @@ OWNERS = {
     "hcl2": ("eks_tf_auth.lint.hcl",),
     "lark": ("eks_tf_auth.lint.hcl",),
     "click": ("eks_tf_auth.cli", "eks_tf_auth.commands"),
+    "lightkube": ("eks_tf_auth.kube.client",),
+    "httpx": ("eks_tf_auth.kube.client",),
+    "httpx2": ("eks_tf_auth.kube.client",),
+    "msgspec": ("eks_tf_auth.kube.client",),
 }
 
 

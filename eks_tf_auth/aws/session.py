@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from eks_tf_auth.aws.errors import translate_errors
-from eks_tf_auth.errors import AwsError, InputError
+from eks_tf_auth.errors import AwsError
+from eks_tf_auth.validate import seconds
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -67,20 +68,7 @@ def sts_client(sess: Session, source: Credentials, *, region: str, endpoint_url:
 
 
 def timeout(environ: Mapping[str, str], name: str) -> float:
-    default, what = TIMEOUT_ENV[name]
-    raw = environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise InputError(
-            f"{name} must be a number of seconds between 0 and 3600 (it bounds {what})",
-            hint=f"unset it for the default, {default:g} s",
-        )
-    return value
+    return seconds(environ, name, TIMEOUT_ENV)
 
 
 def _bounded_popen(seconds: float) -> Any:

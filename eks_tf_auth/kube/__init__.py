@@ -1,3 +1,5 @@
-"""The Kubernetes side: kubeconfig files (read, merge, write)."""
+"""The Kubernetes side: kubeconfig files (`kubeconfig`: read, select, merge, write), the API client
+for a cluster (`client`, the only Kubernetes-client importer; the `kube` extra), and the aws-auth
+ConfigMap's model (`aws_auth`)."""
 
 from __future__ import annotations

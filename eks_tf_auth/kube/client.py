@@ -42,7 +42,7 @@ from eks_tf_auth.errors import AwsError, InputError, KubeError
 from eks_tf_auth.exec.protocol import EXEC_INFO_ENV, KIND, check_api_version
 from eks_tf_auth.kube import kubeconfig
 from eks_tf_auth.token import redact, utcnow
-from eks_tf_auth.validate import quoted
+from eks_tf_auth.validate import quoted, seconds
 
 KUBE_EXTRA_HINT = "pip install 'eks-tf-auth[kube]'"
 
@@ -716,20 +716,7 @@ def _status_message(response: httpx2.Response) -> str:
 
 
 def _seconds(environ: Mapping[str, str], name: str) -> float:
-    default, what = TIMEOUT_ENV[name]
-    raw = environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise InputError(
-            f"{name} must be a number of seconds between 0 and 3600 (it bounds {what})",
-            hint=f"unset it for the default, {default:g} s",
-        )
-    return value
+    return seconds(environ, name, TIMEOUT_ENV)
 
 
 def _pem(data: str, where: str) -> str:

@@ -655,3 +655,48 @@ def test_select_takes_what_load_and_merge_leave_alone() -> None:
     context = select(load(text, "config"), "x")
     assert context.cluster.exec_config is None
     assert context.user.exec is not None and context.user.exec.args == ()
+
+
+def test_a_merge_that_cannot_create_its_directory_or_lock_is_one_line(tmp_path: Path) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import merge_into
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(InputError, match="Not a directory"):
+        merge_into(str(blocker / "sub" / "config"), rendered(), set_context=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "makedirs", _refuse)
+        with pytest.raises(InputError, match="cannot create the directory of"):
+            merge_into(str(tmp_path / "new" / "config"), rendered(), set_context=False)
+    locked_dir = tmp_path / "ro"
+    locked_dir.mkdir()
+    (locked_dir / "config").write_text(EXISTING)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "symlink", _refuse)
+        with pytest.raises(InputError, match=r"cannot lock .*: Permission denied"):
+            merge_into(str(locked_dir / "config"), rendered(), set_context=False)
+    assert (locked_dir / "config").read_text() == EXISTING
+
+
+def test_an_unreadable_kubeconfig_is_one_line(tmp_path: Path) -> None:
+    from eks_tf_auth.errors import InputError
+    from eks_tf_auth.kube.kubeconfig import merge_into
+
+    path = tmp_path / "config"
+    path.write_text(EXISTING)
+    real_open = open
+
+    def denied(file: object, *args: object, **kwargs: object) -> object:
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("builtins.open", denied)
+        with pytest.raises(InputError, match=r"cannot read .*config: Permission denied"):
+            merge_into(str(path), rendered(), set_context=False)
+
+
+def _refuse(*_: object, **__: object) -> None:
+    raise PermissionError(13, "Permission denied")
