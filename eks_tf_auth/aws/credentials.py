@@ -152,9 +152,7 @@ def _sections(path: str) -> dict[str, dict[str, str]] | None:
     return sections
 
 
-def _config_profile(
-    sections: dict[str, dict[str, str]], name: str
-) -> tuple[bool, dict[str, str]]:
+def _config_profile(sections: dict[str, dict[str, str]], name: str) -> tuple[bool, dict[str, str]]:
     """The config file's section for profile `name` (`[default]` or `[profile NAME]`; {} where
     there is none), and whether the headers are plain: not where a header has quotes or other
     spellings botocore reads by its own rules, or a name is given twice."""
