@@ -21,6 +21,7 @@ __all__ = [
     "KubeError",
     "Token",
     "__version__",
+    "aws_auth",
     "get_token",
     "kube_client",
 ]
@@ -47,16 +48,21 @@ _HOMES = {
 }
 
 
+_SUBPACKAGES = ("aws_auth",)
+
+
 def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"eks_tf_auth.{name}")
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'eks_tf_auth' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(home), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+    return sorted([*globals(), *_HOMES, *_SUBPACKAGES])
