@@ -376,13 +376,18 @@ def run(mutant: Mutant, files: list[str]) -> tuple[bool, float]:
 
 
 def main(argv: list[str]) -> int:
-    """`mutants.py [PATH-PART ...]`: only the mutants of files whose path contains one of them."""
+    """`mutants.py [PATH-PART ...]`: only the mutants of files whose path contains one of them.
+    Mutants run two at a time (each in its own copy of the tree)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     files = tracked_files()
-    survivors = []
     started = time.monotonic()
     chosen = [m for m in MUTANTS if not argv or any(part in m.path for part in argv)]
-    for number, mutant in enumerate(chosen, 1):
-        caught, elapsed = run(mutant, files)
+    workers = max(1, min(len(chosen), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(lambda m: run(m, files), chosen))
+    survivors = []
+    for number, (mutant, (caught, elapsed)) in enumerate(zip(chosen, outcomes, strict=True), 1):
         verdict = "caught" if caught else "SURVIVED"
         print(f"mutant {number:2d} {verdict:8s} {elapsed:5.1f}s  {mutant.path}: {mutant.why}")
         if not caught:
