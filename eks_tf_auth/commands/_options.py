@@ -27,8 +27,11 @@ DEFAULT_MODULE_SOURCE = (
     "?ref=7620bcc749e828885b4402d3553a23d535b62208"
 )
 # eks_tf_auth.render.atlantis
-ATLANTIS_FILES = ("repos.yaml", "Dockerfile")
+ATLANTIS_FILES = ("repos.yaml", "Dockerfile", "identity.tf")
 ATLANTIS_BASE_IMAGE = "ghcr.io/runatlantis/atlantis:v0.35.0"
+ATLANTIS_IDENTITIES = ("pod-identity", "irsa")
+ATLANTIS_SERVICE_ACCOUNT = "atlantis/atlantis"
+ATLANTIS_ROLE_NAME = "atlantis"
 # eks_tf_auth.lint.formats.FORMATS and eks_tf_auth.lint.fix's modes
 LINT_FORMATS = ("text", "json", "sarif", "github", "atlantis")
 FIX_MODES = ("exec", "ephemeral")
@@ -47,8 +50,8 @@ def profile(help: str = "AWS profile to take credentials from.") -> Callable[[F]
     return click.option("--profile", help=help)
 
 
-def role_arn(help: str = "IAM role to assume.") -> Callable[[F], F]:
-    return click.option("--role-arn", "--role", "role_arn", help=help)
+def role_arn(help: str = "IAM role to assume.", *, multiple: bool = False) -> Callable[[F], F]:
+    return click.option("--role-arn", "--role", "role_arn", multiple=multiple, help=help)
 
 
 def assume_role_extras(f: F) -> F:

@@ -23,6 +23,9 @@ def test_choices_and_defaults_equal_the_core() -> None:
     assert _options.DEFAULT_MODULE_SOURCE == providers.DEFAULT_MODULE_SOURCE
     assert _options.ATLANTIS_FILES == atlantis.FILES
     assert _options.ATLANTIS_BASE_IMAGE == atlantis.BASE_IMAGE
+    assert _options.ATLANTIS_IDENTITIES == atlantis.IDENTITIES
+    assert _options.ATLANTIS_SERVICE_ACCOUNT == atlantis.DEFAULT_SERVICE_ACCOUNT
+    assert _options.ATLANTIS_ROLE_NAME == atlantis.DEFAULT_ROLE_NAME
     assert tuple(FORMATS) == _options.LINT_FORMATS
     assert _options.FIX_MODES == fix.MODES
 
@@ -43,6 +46,7 @@ def test_every_choice_a_command_offers_comes_from_the_shared_module() -> None:
         ("render", "provider", "helm_syntax"): _options.HELM_SYNTAXES,
         ("render", "provider", "source"): _options.SOURCES,
         ("render", "atlantis", "only"): _options.ATLANTIS_FILES,
+        ("render", "atlantis", "identity"): _options.ATLANTIS_IDENTITIES,
         ("lint", "fmt"): _options.LINT_FORMATS,
         ("lint", "fix_mode"): _options.FIX_MODES,
     }

