@@ -89,7 +89,7 @@ def merge_into(path: str, new_text: str, *, set_context: bool) -> str | None:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     except OSError as e:
         raise InputError(f"cannot create the directory of {path}: {e.strerror}") from e
-    with _locked(path):
+    with locked(path):
         old_text = _read(target)
         existing = load(old_text, path) if old_text is not None else None
         text = dump(merge(existing, new, set_context=set_context))
@@ -121,7 +121,7 @@ def _read(path: str) -> str | None:
 
 
 @contextlib.contextmanager
-def _locked(path: str) -> Iterator[None]:
+def locked(path: str) -> Iterator[None]:
     """client-go's kubeconfig lock: a symbolic link PATH.lock -> PATH, made atomically (for the
     path as given, as kubectl names it)."""
     lock = path + LOCK_SUFFIX

@@ -28,7 +28,7 @@ from eks_tf_auth import validate
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.exec.argv import DEFAULT_COMMAND
 from eks_tf_auth.files import check_writable, target_of, write_atomic
-from eks_tf_auth.kube.kubeconfig import _locked
+from eks_tf_auth.kube.kubeconfig import locked
 from eks_tf_auth.validate import quoted
 
 KUBERC_ENV = "KUBERC"  # the file kubectl reads; "off" turns kuberc off
@@ -281,7 +281,7 @@ def merge_into(path: str, plugin: str, environ: Mapping[str, str]) -> Merged:
     backup = path + ".bak"
     check_writable(target)
     check_writable(target_of(backup))
-    with _locked(path):
+    with locked(path):
         text, new, note = _plan(path, plugin, environ)
         if text is None or new is None:  # another writer removed it, or allowed the plugin
             return Merged(False, note)
