@@ -324,6 +324,53 @@ MUTANTS = (
         "overwriting the others (aws eks update-kubeconfig's bug)",
         ("tests/render/test_kubeconfig.py",),
     ),
+    Mutant(
+        "eks_tf_auth/access/translate.py",
+        "last = max(same, key=lambda e: e.index)",
+        "last = min(same, key=lambda e: e.index)",
+        "access entries: of one user written in two cases (mapped the same), the first entry "
+        "would migrate and the last be reported as its duplicate, against last-wins",
+        ("tests/access/test_translate.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/access/translate.py",
+        "policies=(PolicyPlan(policy_arn(ADMIN_POLICY, partition)),) if masters else (),",
+        "policies=(),",
+        "access entries: system:masters would not become AmazonEKSClusterAdminPolicy, so its "
+        "admins would lose access once aws-auth is gone",
+        ("tests/access/test_translate.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/access/apply.py",
+        "known = listed.get(arn.lower())",
+        "known = None",
+        "access entries: apply would try to create every entry again (a second run would not "
+        "be a no-op)",
+        ("tests/access/test_apply.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/doctor/trust_policy.py",
+        '"stringequals": False,',
+        '"stringequals": True,',
+        "doctor: a StringEquals trust condition with '*' would pass as a pattern, where STS "
+        "compares it literally (AccessDenied on AssumeRoleWithWebIdentity)",
+        ("tests/doctor/test_trust_policy.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/doctor/tokens.py",
+        "if CLUSTER_ID_HEADER not in shape.signed_headers or",
+        "if",
+        "doctor: a token that does not sign x-k8s-aws-id (bound to no cluster) would pass",
+        ("tests/doctor/test_tokens.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/doctor/checks/access_entry.py",
+        "role.created > found.created",
+        "role.created < found.created",
+        "doctor: an access entry older than its role (the role deleted and created again) would "
+        "pass, and every healthy entry fail",
+        ("tests/doctor/test_checks.py",),
+    ),
 )
 
 

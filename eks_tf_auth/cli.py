@@ -13,6 +13,7 @@ import click
 
 from eks_tf_auth import __version__
 from eks_tf_auth.commands import _stdout
+from eks_tf_auth.commands.access_entries import access_entries_group
 from eks_tf_auth.commands.aws_auth import aws_auth_group
 from eks_tf_auth.commands.cache import cache_group
 from eks_tf_auth.commands.exec import exec_command
@@ -53,6 +54,7 @@ cli.add_command(external_command)
 cli.add_command(render_group)
 cli.add_command(lint_command)
 cli.add_command(aws_auth_group)
+cli.add_command(access_entries_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

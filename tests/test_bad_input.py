@@ -8,6 +8,7 @@ what the case needs (environment, files, stdin).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -112,6 +113,63 @@ def token_fifo(tmp: Path) -> None:
     os.mkfifo(cache / f"{'ab' * 32}.token", 0o600)
 
 
+ACCESS_MANIFEST = """\
+kind: ConfigMap
+metadata:
+  name: aws-auth
+data:
+  mapRoles: |
+    - rolearn: arn:aws:iam::111122223333:role/admin
+      username: admin
+      groups: [system:masters]
+"""
+ACCESS_OFFLINE = [
+    "access-entries",
+    "plan",
+    "--from-aws-auth",
+    "-f",
+    "{tmp}/aws-auth.yaml",
+    "--offline",
+]
+
+
+def access_plan(**entry: object) -> Callable[[Path], None]:
+    """A saved plan (as `plan --output json` writes it, offline) with `entry`'s values."""
+    plan = {
+        "version": 1,
+        "source": "aws-auth.yaml",
+        "cluster": {"name": "prod"},
+        "entries": [
+            {
+                "principal_arn": "arn:aws:iam::111122223333:role/admin",
+                "type": "STANDARD",
+                "aws_auth": {"key": "mapRoles", "line": 1, "arn": "x"},
+                **entry,
+            }
+        ],
+    }
+    return write("plan.json", json.dumps(plan))
+
+
+DOCTOR = ["doctor", "--cluster-name", "prod"]
+DOCTOR_KUBECONFIG = ["doctor", "--kubeconfig", "{tmp}/kubeconfig"]
+DOCTOR_CASES: dict[str, Case] = {
+    "doctor-no-kubeconfig": Case(["doctor"], 2, {"KUBECONFIG": "{tmp}/none"}),
+    "doctor-kubeconfig-not-yaml": Case(DOCTOR_KUBECONFIG, 2, setup=kubeconfig_text("a: [\n")),
+    "doctor-unknown-context": Case(
+        [*DOCTOR_KUBECONFIG, "--context", "nope"],
+        2,
+        setup=kubeconfig_text("apiVersion: v1\nkind: Config\n"),
+    ),
+    "doctor-service-account-not-ns-name": Case([*DOCTOR, "--service-account", "default"], 2),
+    "doctor-identity-flags-without-cluster": Case(["doctor", "--profile", "p"], 2),
+    "doctor-aws-auth-missing": Case([*DOCTOR, "--aws-auth", "{tmp}/aws-auth.yaml"], 2),
+    "doctor-aws-auth-not-a-manifest": Case(
+        [*DOCTOR, "--aws-auth", "{tmp}/aws-auth.yaml"],
+        2,
+        setup=write("aws-auth.yaml", "kind: Secret\n"),
+    ),
+}
 PROFILE = {"AWS_PROFILE": "p", "AWS_CONFIG_FILE": "{tmp}/config"}
 NO_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 CASES: dict[str, Case] = {
@@ -196,6 +254,48 @@ CASES: dict[str, Case] = {
     "cache-clear-shared-directory": Case(
         ["cache", "clear"], 2, {"EKS_TF_AUTH_CACHE_DIR": "{tmp}/shared"}, setup=shared_cache_dir
     ),
+    # access-entries: nothing is read from AWS or written before the input is refused.
+    "access-entries-invalid-aws-auth-yaml": Case(
+        ["access-entries", "plan", "--from-aws-auth", "-f", "{tmp}/aws-auth.yaml"],
+        2,
+        setup=write("aws-auth.yaml", "kind: ConfigMap\ndata: [\n"),
+    ),
+    "access-entries-hostile-cluster-name": Case(
+        [*ACCESS_OFFLINE, "--cluster-name", 'prod"\n}'],
+        2,
+        setup=write("aws-auth.yaml", ACCESS_MANIFEST),
+    ),
+    "access-entries-plan-malformed-arn": Case(
+        ["access-entries", "render", "--plan", "{tmp}/plan.json"],
+        2,
+        setup=access_plan(principal_arn="arn:aws:iam::12345:role/x"),
+    ),
+    "access-entries-plan-unknown-policy": Case(
+        ["access-entries", "render", "--plan", "{tmp}/plan.json"],
+        2,
+        setup=access_plan(policies=[{"policy_arn": "AmazonEKSClusterAdmin"}]),
+    ),
+    "access-entries-plan-not-json": Case(
+        ["access-entries", "render", "--plan", "{tmp}/plan.json"],
+        2,
+        setup=write("plan.json", '{"version": 1, "entries": ['),
+    ),
+    "access-entries-apply-offline-plan": Case(
+        ["access-entries", "apply", "--plan", "{tmp}/plan.json"], 2, setup=access_plan()
+    ),
+    "access-entries-apply-unreachable": Case(
+        ["access-entries", "apply", *ACCESS_OFFLINE[2:5], "--cluster-name", "prod"],
+        1,
+        {
+            "AWS_ENDPOINT_URL_EKS": "http://127.0.0.1:9",
+            "AWS_ENDPOINT_URL_IAM": "http://127.0.0.1:9",
+        },
+        setup=write("aws-auth.yaml", ACCESS_MANIFEST),
+    ),
+    "access-entries-set-mode-config-map": Case(
+        ["access-entries", "set-mode", "CONFIG_MAP", "--cluster-name", "prod"], 2
+    ),
+    **DOCTOR_CASES,
 }
 
 

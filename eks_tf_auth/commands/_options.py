@@ -35,6 +35,9 @@ ATLANTIS_ROLE_NAME = "atlantis"
 # eks_tf_auth.lint.formats.FORMATS and eks_tf_auth.lint.fix's modes
 LINT_FORMATS = ("text", "json", "sarif", "github", "atlantis")
 FIX_MODES = ("exec", "ephemeral")
+# eks_tf_auth.access: the modes set-mode can switch to, and plan's outputs
+AUTH_MODES = ("API_AND_CONFIG_MAP", "API")
+PLAN_OUTPUTS = ("text", "json")
 
 
 def cluster_name(*, multiple: bool = False, required: bool = False, help: str) -> Callable[[F], F]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import click
 
 from eks_tf_auth import cli
+from eks_tf_auth.access import report
+from eks_tf_auth.access.model import Mode
 from eks_tf_auth.commands import _options
 from eks_tf_auth.exec import argv, protocol
 from eks_tf_auth.lint import fix
@@ -28,6 +30,8 @@ def test_choices_and_defaults_equal_the_core() -> None:
     assert _options.ATLANTIS_ROLE_NAME == atlantis.DEFAULT_ROLE_NAME
     assert tuple(FORMATS) == _options.LINT_FORMATS
     assert _options.FIX_MODES == fix.MODES
+    assert tuple(m.value for m in Mode if m.has_api) == _options.AUTH_MODES
+    assert _options.PLAN_OUTPUTS == report.OUTPUTS
 
 
 def _options_of(*path: str) -> dict[str, click.Parameter]:
@@ -49,6 +53,8 @@ def test_every_choice_a_command_offers_comes_from_the_shared_module() -> None:
         ("render", "atlantis", "identity"): _options.ATLANTIS_IDENTITIES,
         ("lint", "fmt"): _options.LINT_FORMATS,
         ("lint", "fix_mode"): _options.FIX_MODES,
+        ("access-entries", "set-mode", "mode"): _options.AUTH_MODES,
+        ("access-entries", "plan", "output"): _options.PLAN_OUTPUTS,
     }
     for (*path, name), choices in offered.items():
         param = _options_of(*path)[name]
