@@ -371,6 +371,21 @@ MUTANTS = (
         "pass, and every healthy entry fail",
         ("tests/doctor/test_checks.py",),
     ),
+    Mutant(
+        "eks_tf_auth/aws_auth/__init__.py",
+        "        except Conflict:\n",
+        "        except Exception:\n",
+        "aws-auth: a 403, a backup that cannot be saved or any other failure would be retried "
+        "like a 409 conflict",
+        ("tests/aws_auth/test_library.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/aws_auth/__init__.py",
+        "if not change.changed or dry_run:",
+        "if dry_run:",
+        "aws-auth: an edit that changes nothing would still write (and back up) the ConfigMap",
+        ("tests/aws_auth/test_library.py",),
+    ),
 )
 
 

@@ -170,6 +170,26 @@ DOCTOR_CASES: dict[str, Case] = {
         setup=write("aws-auth.yaml", "kind: Secret\n"),
     ),
 }
+AWS_AUTH_MANIFEST = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth
+  namespace: kube-system
+data:
+  mapRoles: |
+    - rolearn: arn:aws:iam::111122223333:role/node
+      username: system:node:{{EC2PrivateDNSName}}
+      groups: [system:bootstrappers, system:nodes]
+"""
+AWS_AUTH_FILE = "{tmp}/aws-auth.yaml"
+AWS_AUTH_ROLE = ["--maproles", "--username", "deploy", "--groups", "deployers"]
+AWS_AUTH_UPSERT = ["aws-auth", "upsert", "-f", AWS_AUTH_FILE, *AWS_AUTH_ROLE]
+AWS_AUTH_DEPLOY = "arn:aws:iam::111122223333:role/deploy"
+AWS_AUTH_NODE = "arn:aws:iam::111122223333:role/node"
+aws_auth_manifest = write("aws-auth.yaml", AWS_AUTH_MANIFEST)
+
+
 PROFILE = {"AWS_PROFILE": "p", "AWS_CONFIG_FILE": "{tmp}/config"}
 NO_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 CASES: dict[str, Case] = {
@@ -253,6 +273,122 @@ CASES: dict[str, Case] = {
     "lint-binary-config": Case(["lint", "main.tf"], 2, setup=binary_lint_config, report=True),
     "cache-clear-shared-directory": Case(
         ["cache", "clear"], 2, {"EKS_TF_AUTH_CACHE_DIR": "{tmp}/shared"}, setup=shared_cache_dir
+    ),
+    # aws-auth: the manifest in {tmp}/aws-auth.yaml must be left as it was (tests/aws_auth checks).
+    "aws-auth-malformed-account": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", "arn:aws:iam::12345:role/deploy"],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-assumed-role-arn": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", "arn:aws:sts::111122223333:assumed-role/deploy/ci"],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-role-under-mapusers": Case(
+        [
+            "aws-auth",
+            "upsert",
+            "-f",
+            AWS_AUTH_FILE,
+            "--mapusers",
+            "--userarn",
+            AWS_AUTH_DEPLOY,
+            "--username",
+            "deploy",
+        ],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-remove-not-an-arn": Case(
+        ["aws-auth", "remove", "-f", AWS_AUTH_FILE, "--maproles", "--rolearn", "deploy", "--force"],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-malformed-arn-before-describe-cluster": Case(
+        ["aws-auth", "upsert", "--cluster-name", "prod", *AWS_AUTH_ROLE, "--rolearn", "role/x"],
+        2,
+        {"AWS_ENDPOINT_URL_EKS": "http://127.0.0.1:9"},
+    ),
+    "aws-auth-empty-groups": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", AWS_AUTH_DEPLOY, "--groups", ""], 2, setup=aws_auth_manifest
+    ),
+    "aws-auth-empty-group-in-a-list": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", AWS_AUTH_DEPLOY, "--groups", "a,,b"],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-remove-empty-groups": Case(
+        [
+            "aws-auth",
+            "remove",
+            "-f",
+            AWS_AUTH_FILE,
+            "--maproles",
+            "--rolearn",
+            AWS_AUTH_NODE,
+            "--groups",
+            "",
+        ],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-invalid-yaml-file": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", AWS_AUTH_DEPLOY],
+        2,
+        setup=write("aws-auth.yaml", "apiVersion: v1\ndata: [\n"),
+    ),
+    "aws-auth-invalid-maproles-yaml": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", AWS_AUTH_DEPLOY],
+        2,
+        setup=write(
+            "aws-auth.yaml",
+            AWS_AUTH_MANIFEST.replace("system:nodes]", "system:nodes"),  # EKS drops mapRoles
+        ),
+    ),
+    "aws-auth-validate-invalid-yaml-on-stdin": Case(
+        ["aws-auth", "validate", "-f", "-"], 2, stdin="kind: ConfigMap\ndata: {\n"
+    ),
+    "aws-auth-unknown-flag": Case(["aws-auth", "upsert", "--rolearns", AWS_AUTH_DEPLOY], 2),
+    "aws-auth-both-maps": Case(
+        [*AWS_AUTH_UPSERT, "--mapusers", "--rolearn", AWS_AUTH_DEPLOY], 2, setup=aws_auth_manifest
+    ),
+    "aws-auth-remove-by-empty-username": Case(
+        ["aws-auth", "remove-by-username", "-f", AWS_AUTH_FILE, "--username", ""],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-file-and-cluster-name": Case(
+        ["aws-auth", "get", "-f", AWS_AUTH_FILE, "--cluster-name", "prod"],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-stdin-and-cluster-name": Case(
+        ["aws-auth", "validate", "-f", "-", "--cluster-name", "prod"], 2, stdin=AWS_AUTH_MANIFEST
+    ),
+    "aws-auth-file-and-as": Case(
+        ["aws-auth", "get", "-f", AWS_AUTH_FILE, "--as", "admin"], 2, setup=aws_auth_manifest
+    ),
+    "aws-auth-file-is-a-fifo": Case(
+        ["aws-auth", "get", "-f", AWS_AUTH_FILE], 2, setup=fifo("aws-auth.yaml")
+    ),
+    "aws-auth-file-missing": Case([*AWS_AUTH_UPSERT, "--rolearn", AWS_AUTH_DEPLOY], 2),
+    "aws-auth-validate-dev-zero": Case(["aws-auth", "validate", "-f", "/dev/zero"], 2),
+    "aws-auth-validate-huge-stdin": Case(
+        ["aws-auth", "validate", "-f", "-"], 2, stdin="#" * (5 * 1024 * 1024)
+    ),
+    "aws-auth-bad-duration": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", AWS_AUTH_DEPLOY, "--retry-min-time", "soon"],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-retry-count-zero": Case(
+        [*AWS_AUTH_UPSERT, "--rolearn", AWS_AUTH_DEPLOY, "--retry-max-count", "0"],
+        2,
+        setup=aws_auth_manifest,
+    ),
+    "aws-auth-get-stdout-full": Case(
+        ["aws-auth", "get", "-f", AWS_AUTH_FILE], 1, setup=aws_auth_manifest, stdout="/dev/full"
     ),
     # access-entries: nothing is read from AWS or written before the input is refused.
     "access-entries-invalid-aws-auth-yaml": Case(

@@ -24,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from eks_tf_auth.errors import InputError, KubeError
 
@@ -44,7 +45,10 @@ __all__ = [
     "Result",
     "Retry",
     "cluster",
+    "connected",
     "get",
+    "open_target",
+    "read_manifest",
     "remove",
     "remove_by_username",
     "upsert",
@@ -53,6 +57,8 @@ __all__ = [
 NAMESPACE = "kube-system"
 NAME = "aws-auth"
 BACKUP_DIR_ENV = "EKS_TF_AUTH_BACKUP_DIR"
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # a ConfigMap holds at most 1 MiB
+_MAX_DOUBLINGS = 64  # the backoff stops doubling long before this; 2.0 ** 1024 overflows
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class Retry:
     def delay(self, attempt: int, jitter: Callable[[], float] = random.random) -> float:
         """The wait after the `attempt`-th conflict (1-based): doubling from `min_time`, capped at
         `max_time`, and a random half to all of it, so that writers do not meet again."""
-        ceiling = min(self.max_time, self.min_time * 2.0 ** (attempt - 1))
+        ceiling = min(self.max_time, self.min_time * 2.0 ** min(attempt - 1, _MAX_DOUBLINGS))
         return float(ceiling * (0.5 + jitter() / 2))
 
 
@@ -123,42 +129,68 @@ class ClusterTarget:
 
 class FileTarget:
     """An aws-auth ConfigMap manifest (GitOps), edited in place: comments, key order and the
-    formatting of everything untouched kept; written atomically."""
+    formatting of everything untouched kept; written atomically. Only a regular file of at most
+    `MAX_MANIFEST_BYTES` is read (a FIFO or a device is refused, never waited on)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.name = path
 
-    def read(self) -> tuple[dict[str, str], str] | None:
+    def read(self) -> tuple[dict[str, str], str]:
         from eks_tf_auth.kube.aws_auth import load_manifest
 
         text = self._text()
-        if text is None:
-            return None
         return dict(load_manifest(text).data), text
 
     def write(self, data: Mapping[str, str], version: str | None) -> None:
         from eks_tf_auth.files import write_atomic
         from eks_tf_auth.kube.aws_auth import load_manifest
 
-        if version is None:
-            raise InputError(
-                f"{self.path} does not exist; nothing to edit",
-                hint="create the aws-auth manifest first, or edit the live cluster",
-            )
+        assert version is not None  # read() never finds a file missing
         if self._text() != version:
             raise KubeError(f"{self.path} changed while it was being edited; nothing written")
         write_atomic(self.path, load_manifest(version).with_data(dict(data)).encode())
 
-    def _text(self) -> str | None:
+    def _text(self) -> str:
         try:
-            with open(self.path, encoding="utf-8") as f:
-                return f.read()
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as e:
-            reason = getattr(e, "strerror", None) or "not UTF-8 text"
-            raise InputError(f"cannot read {self.path}: {reason}") from e
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        except OSError as e:
+            raise InputError(
+                f"cannot read {self.path}: {e.strerror}",
+                hint="give the path of the aws-auth ConfigMap manifest",
+            ) from e
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InputError(
+                f"{self.path} is not a regular file",
+                hint="give the path of the aws-auth ConfigMap manifest",
+            )
+        with os.fdopen(fd, "rb") as f:
+            return _decode(_read_limited(f), self.path)
+
+
+def read_manifest(stream: BinaryIO, name: str = "<stdin>") -> dict[str, str]:
+    """The aws-auth ConfigMap's data from a manifest read from `stream` (`validate -f -`)."""
+    from eks_tf_auth.kube.aws_auth import load_manifest
+
+    return dict(load_manifest(_decode(_read_limited(stream), name)).data)
+
+
+def _read_limited(stream: BinaryIO) -> bytes:
+    raw = stream.read(MAX_MANIFEST_BYTES + 1)
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise InputError(
+            f"the manifest is larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB; not read",
+            hint="an aws-auth ConfigMap holds at most 1 MiB",
+        )
+    return raw
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read {name}: not UTF-8 text") from e
 
 
 @contextlib.contextmanager
@@ -176,20 +208,20 @@ def cluster(
 ) -> Iterator[ClusterTarget]:
     """The aws-auth ConfigMap of an EKS cluster by name: endpoint and CA from DescribeCluster,
     a token of this identity's own (no kubeconfig, kubectl or AWS CLI)."""
-    from eks_tf_auth import identity
     from eks_tf_auth.kube import client as kube
 
-    env = os.environ if environ is None else environ
-    request = identity.ClusterRequest(
-        cluster_name=cluster_name,
+    with kube.kube_client(
+        cluster_name,
         region=region,
         profile=profile,
         role_arn=role_arn,
         external_id=external_id,
         session_name=session_name,
-    )
-    with connected(kube.eks_target(request, env), as_user, as_groups, env) as target:
-        yield target
+        as_user=as_user,
+        as_groups=as_groups,
+        environ=environ,
+    ) as client:
+        yield ClusterTarget(kube.ConfigMaps(client), cluster_name)
 
 
 @contextlib.contextmanager
@@ -264,11 +296,16 @@ def remove(
     retry: Retry = Retry(),
     sleep: Callable[[float], None] = time.sleep,
 ) -> Result:
-    """Remove the mappings of `arn` (only those with `username` and `groups`, when given)."""
+    """Remove the mappings of `arn` (only those with `username` and `groups`, when given).
+    `arn` must be an IAM role or user ARN (InputError otherwise, as for a typo: nothing that
+    EKS could match is ever lost to one)."""
+    from eks_tf_auth.kube.aws_auth import canonical_arn
+
+    canonical_arn(arn)
     return _edit(
         source,
         lambda m: m.remove(kind, arn, username=username, groups=groups),
-        create=False,
+        create=None,
         dry_run=dry_run,
         backup_dir=backup_dir,
         retry=retry,
@@ -289,7 +326,7 @@ def remove_by_username(
     return _edit(
         source,
         lambda m: m.remove_by_username(username),
-        create=False,
+        create=None,
         dry_run=dry_run,
         backup_dir=backup_dir,
         retry=retry,
@@ -301,23 +338,28 @@ def _edit(
     source: Source,
     edit: Callable[[AwsAuth], tuple[AwsAuth, Change]],
     *,
-    create: bool,
+    create: bool | None,
     dry_run: bool,
     backup_dir: str | None,
     retry: Retry,
     sleep: Callable[[float], None],
 ) -> Result:
-    """Read, edit, write with the version read; on a conflict, again from the read."""
+    """Read, edit, write with the version read; on a conflict, again from the read. The edit is
+    tried on empty data first, so that bad input fails before anything is read. `create`: None
+    where the edit can never create the ConfigMap (a removal)."""
     from eks_tf_auth.kube.aws_auth import AwsAuth, diff
     from eks_tf_auth.kube.client import Conflict
 
+    edit(AwsAuth({}))
     conflicts = 0
     while True:
         found = source.read()
         if found is None and not create:
             raise KubeError(
                 f"there is no {NAMESPACE}/{NAME} ConfigMap in {source.name}; nothing to edit",
-                hint="pass --create to make one with this mapping",
+                hint="pass --create to make one with this mapping"
+                if create is not None
+                else "there is nothing to remove",
             )
         before, version = found if found is not None else ({}, None)
         edited, change = edit(AwsAuth.parse(before))
@@ -364,7 +406,8 @@ def _save_backup(
     where = directory or backup_directory(os.environ)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:100]
-    path = os.path.join(where, f"{safe}-{stamp}-rv{version}.json")
+    revision = "".join(c if c.isalnum() else "_" for c in str(version))[:40]  # the server's text
+    path = os.path.join(where, f"{safe}-{stamp}-rv{revision}.json")
     manifest = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -451,7 +494,9 @@ def open_target(
         and context is None
         and env.get("KUBERNETES_SERVICE_HOST")
         and not env.get("KUBECONFIG")
-        and not os.path.exists(os.path.expanduser("~/.kube/config"))
+        and not os.path.exists(
+            os.path.join(env.get("HOME") or os.path.expanduser("~"), ".kube", "config")
+        )
     ):
         where = kube.in_cluster_target(environ=env)
     else:
@@ -467,11 +512,11 @@ def table(model: AwsAuth) -> str:
     rows = [("TYPE", "ARN", "USERNAME", "GROUPS")]
     for kind in KINDS:
         for entry in model.entries(kind):
-            note = f" (ignored by EKS: {entry.ignored})" if entry.ignored else ""
+            note = f"(ignored by EKS: {entry.ignored})" if entry.ignored else ""
             rows.append(
                 (
                     "role" if kind == "mapRoles" else "user",
-                    entry.arn + note,
+                    " ".join(filter(None, (entry.arn, note))),
                     entry.username or "",
                     ",".join(entry.groups),
                 )

@@ -5,7 +5,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -16,8 +16,9 @@ F = TypeVar("F", bound=Callable[..., object])
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m)?")
 
 
-def _duration(value: str) -> float:
-    """Seconds from `200ms`, `1.5s`, `2m` or a plain number of seconds."""
+def _duration(ctx: click.Context | None, param: click.Parameter | None, value: str) -> float:
+    """Seconds from `200ms`, `1.5s`, `2m` or a plain number of seconds (an option callback, so
+    that a bad value names its option)."""
     match = _DURATION.fullmatch(value.strip())
     if match is None:
         raise click.BadParameter(f"{value!r} is not a duration such as 200ms, 30s or 1m")
@@ -77,8 +78,10 @@ def _edit_options(f: F) -> F:
                 help="Retry a write that meets a 409 Conflict (only that).",
             ),
             click.option("--retry-max-count", type=int, default=12, show_default=True),
-            click.option("--retry-min-time", default="200ms", show_default=True),
-            click.option("--retry-max-time", default="30s", show_default=True),
+            click.option(
+                "--retry-min-time", default="200ms", show_default=True, callback=_duration
+            ),
+            click.option("--retry-max-time", default="30s", show_default=True, callback=_duration),
         ]
     ):
         f = decorator(f)
@@ -137,8 +140,30 @@ def _kind_and_arn(options: dict[str, Any]) -> tuple[str, str]:
 
 
 def _groups(values: tuple[str, ...]) -> list[str]:
-    """`--groups a --groups b` or `--groups a,b`."""
-    return [g.strip() for value in values for g in value.split(",") if g.strip()]
+    """`--groups a --groups b` or `--groups a,b`. An empty name is refused, never dropped: an
+    unset variable (`--groups "$GROUPS"`) would otherwise strip a mapping of all its groups."""
+    for value in values:
+        if not all(g.strip() for g in value.split(",")):
+            raise InputError(
+                f"--groups {value!r} has an empty group name",
+                hint="give each group once: --groups a --groups b, or --groups a,b",
+            )
+    return [g.strip() for value in values for g in value.split(",")]
+
+
+def _stdin() -> BinaryIO:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # fd 0 closed: sys.stdin is None
+        raise InputError("standard input is closed; -f - reads the manifest from it")
+    return stream  # type: ignore[no-any-return]
+
+
+def _check(edit: Callable[[Any], object]) -> None:
+    """Refuse bad input before the target is opened (DescribeCluster, a token): the edit tried
+    on empty data raises what it would raise on the real data."""
+    from eks_tf_auth.kube.aws_auth import AwsAuth
+
+    edit(AwsAuth({}))
 
 
 def _retry(options: dict[str, Any]) -> Any:
@@ -147,8 +172,8 @@ def _retry(options: dict[str, Any]) -> Any:
     return Retry(
         enabled=options["retry"],
         max_count=options["retry_max_count"],
-        min_time=_duration(options["retry_min_time"]),
-        max_time=_duration(options["retry_max_time"]),
+        min_time=options["retry_min_time"],
+        max_time=options["retry_max_time"],
     )
 
 
@@ -242,13 +267,15 @@ def upsert(
 
     kind, arn = _kind_and_arn(options)
     retry = _retry(options)
+    wanted = _groups(groups)
+    _check(lambda m: m.upsert(kind, arn, username=username, groups=wanted))
     with _target(options) as target:
         result = aws_auth.upsert(
             target,
             kind,  # type: ignore[arg-type]
             arn,
             username=username,
-            groups=_groups(groups),
+            groups=wanted,
             append=append,
             update_username=update_username,
             create=create,
@@ -276,16 +303,19 @@ def remove(
 ) -> int:
     """Remove the mappings of an ARN (only full matches of --username/--groups when given)."""
     from eks_tf_auth import aws_auth
+    from eks_tf_auth.kube.aws_auth import canonical_arn
 
     kind, arn = _kind_and_arn(options)
     retry = _retry(options)
+    narrowed = _groups(groups) if groups else None
+    canonical_arn(arn)  # before the target is opened, as _check does for the others
     with _target(options) as target:
         result = aws_auth.remove(
             target,
             kind,  # type: ignore[arg-type]
             arn,
             username=username,
-            groups=_groups(groups) if groups else None,
+            groups=narrowed,
             dry_run=dry_run,
             backup_dir=backup_dir,
             retry=retry,
@@ -307,6 +337,7 @@ def remove_by_username(username: str, dry_run: bool, backup_dir: str | None, **o
     from eks_tf_auth import aws_auth
 
     retry = _retry(options)
+    _check(lambda m: m.remove_by_username(username))
     with _target(options) as target:
         result = aws_auth.remove_by_username(
             target, username, dry_run=dry_run, backup_dir=backup_dir, retry=retry
@@ -326,18 +357,18 @@ def remove_by_username(username: str, dry_run: bool, backup_dir: str | None, **o
 def validate(fmt: str, **options: Any) -> int:
     """Report what EKS would silently get wrong (exit 1 when anything is). -f - reads stdin."""
     from eks_tf_auth import aws_auth
-    from eks_tf_auth.kube.aws_auth import load_manifest
     from eks_tf_auth.kube.aws_auth import validate as check
 
-    if options["file"] == "-":
-        name, data = "<stdin>", dict(load_manifest(sys.stdin.read()).data)
-    else:
-        with _target(options) as target:
-            found = target.read()
+    with _target(options) as target:  # refuses -f with another target, - included
+        if options["file"] == "-":
+            name = "<stdin>"
+            data = aws_auth.read_manifest(_stdin(), name)
+        else:
             name = target.name
-        if found is None:
-            raise InputError(f"there is no aws-auth ConfigMap in {name}")
-        data = found[0]
+            found = target.read()
+            if found is None:
+                raise InputError(f"there is no aws-auth ConfigMap in {name}")
+            data = found[0]
     findings = check(data)
     click.echo(aws_auth.findings(findings, fmt, name), nl=False)
     return 1 if aws_auth.failing(findings) else 0
