@@ -47,7 +47,7 @@ def session(profile: str | None, environ: Mapping[str, str]) -> Session:
             botocore.config.Config(
                 connect_timeout=timeout(environ, "EKS_TF_AUTH_CONNECT_TIMEOUT"),
                 read_timeout=timeout(environ, "EKS_TF_AUTH_READ_TIMEOUT"),
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
             )
         )
         process = sess.get_component("credential_provider").get_provider("custom-process")

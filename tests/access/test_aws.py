@@ -261,5 +261,5 @@ def test_throttling_that_persists_is_one_line_after_the_bounded_attempts(
         eks.create_access_entry(
             client, CLUSTER, role("a"), type="STANDARD", username=None, kubernetes_groups=()
         )
-    # botocore counts `max_attempts` in a Config as retries: MAX_ATTEMPTS (2) gives 3 calls
-    assert len(sent) == client.meta.config.retries["total_max_attempts"] == MAX_ATTEMPTS + 1
+    # `total_max_attempts` counts every try, the first included: MAX_ATTEMPTS (2) calls
+    assert len(sent) == client.meta.config.retries["total_max_attempts"] == MAX_ATTEMPTS
