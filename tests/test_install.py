@@ -56,7 +56,7 @@ def test_the_install_section_installs_from_this_repository() -> None:
 
 def test_the_readme_snippets_pin_the_same_commit() -> None:
     lint = section("## Lint")
-    [snippet] = re.findall(r"As a pre-commit hook:\n\n```yaml\n(.*?)```", lint, re.S)
+    [snippet] = re.findall(r"As a pre-commit hook[^\n]*:\n\n```yaml\n(.*?)```", lint, re.S)
     [repo] = yaml.safe_load(snippet)["repos"]
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert repo == {"repo": release.REPOSITORY, "rev": release.REF, "hooks": [{"id": hook["id"]}]}
@@ -186,7 +186,7 @@ def test_the_readme_pre_commit_snippet_runs_the_pinned_hook(tmp_path: Path) -> N
     """The README's .pre-commit-config.yaml as written, the repository pointed at this clone:
     pre-commit checks out the pinned commit, builds the hook offline and fails the legacy stack."""
     lint = section("## Lint")
-    [snippet] = re.findall(r"As a pre-commit hook:\n\n```yaml\n(.*?)```", lint, re.S)
+    [snippet] = re.findall(r"As a pre-commit hook[^\n]*:\n\n```yaml\n(.*?)```", lint, re.S)
     repo = tmp_path / "infra"
     shutil.copytree(LEGACY, repo)
     (repo / ".pre-commit-config.yaml").write_text(snippet.replace(release.REPOSITORY, str(ROOT)))
