@@ -59,6 +59,7 @@ unit: venv
 bench: venv tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/exec_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/lint_bench.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/doctor_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/aws_auth_bench.py
 
 # Every mutant in .ci/mutants.py must make the fast tests fail.

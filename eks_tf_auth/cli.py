@@ -16,6 +16,7 @@ from eks_tf_auth.commands import _stdout
 from eks_tf_auth.commands.access_entries import access_entries_group
 from eks_tf_auth.commands.aws_auth import aws_auth_group
 from eks_tf_auth.commands.cache import cache_group
+from eks_tf_auth.commands.doctor import doctor_command
 from eks_tf_auth.commands.exec import exec_command
 from eks_tf_auth.commands.external import external_command
 from eks_tf_auth.commands.lint import lint_command
@@ -54,6 +55,7 @@ cli.add_command(external_command)
 cli.add_command(render_group)
 cli.add_command(lint_command)
 cli.add_command(aws_auth_group)
+cli.add_command(doctor_command)
 cli.add_command(access_entries_group)
 
 
