@@ -386,6 +386,31 @@ MUTANTS = (
         "aws-auth: an edit that changes nothing would still write (and back up) the ConfigMap",
         ("tests/aws_auth/test_library.py",),
     ),
+    Mutant(
+        "eks_tf_auth/lint/loader.py",
+        "if path.name.endswith(CONFIG_SUFFIXES):  # and the rest of its module",
+        "if False:",
+        "lint FILE (pre-commit's staged files) would not see the data source declared in the "
+        "file beside it: a staged providers.tf with token = local.token would pass",
+        ("tests/lint/test_loader.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/lint/connections.py",
+        "return dynamic if token_atom == exec_atom and token_set != exec_set else None",
+        "return dynamic if token_atom == exec_atom else None",
+        "a token and a dynamic exec block set under the same condition would pass as exclusive: "
+        "ETA005 silent where the static token wins, and --fix dropping the provider's only "
+        "credential",
+        ("tests/lint/test_rules.py",),
+    ),
+    Mutant(
+        "eks_tf_auth/lint/fix.py",
+        "seeds.setdefault(home[path], set()).update(attr.refs)",
+        "pass",
+        "--fix would leave the data source (and the locals carrying its token) behind once the "
+        "provider no longer uses it",
+        ("tests/lint/test_fix.py",),
+    ),
 )
 
 

@@ -8,9 +8,13 @@ script and interpreter (the directory of sys.executable).
 One run generates a corpus in a temporary directory (fixed seed, so the same bytes every time):
 200 module directories, 60 root modules under live/ and 140 child modules under modules/, with
 about 2,100 .tf files. Five root modules wire `data "aws_eks_cluster_auth"` into a provider token;
-nothing else should produce a finding. hyperfine (--shell=none) then times `eks-tf-auth lint
---format json` on the whole tree, a one-line python-hcl2 script that parses every .tf file, and
-checkov if it is installed. See bench/README.md for what each row means.
+nothing else should produce a finding. Beside the .tf files, as in a real repository, each module
+has a README.md, each root a .terraform.lock.hcl, and every tenth root a plan saved as `plan.out`
+(`terraform show -json` output without a token): lint sniffs the first KiB of each file no name
+accounts for, to find plans by their content, and these keep that cost in the measurement.
+hyperfine (--shell=none) then times `eks-tf-auth lint --format json` on the whole tree, a one-line
+python-hcl2 script that parses every .tf file, and checkov if it is installed. See
+bench/README.md for what each row means.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -974,6 +979,7 @@ class ModuleDir:
     files: dict[str, str]
     wired_providers: int = 0  # provider connections whose token is the data source's
     kube: bool = False
+    extras: dict[str, str] = field(default_factory=dict)  # README.md, lock file, plan: not .tf
 
 
 @dataclass(frozen=True)
@@ -1358,12 +1364,38 @@ def generate(dest: Path, seed: int) -> Corpus:
         root_module(g, env, region, stack, children, wired.get(i))
         for i, (env, region, stack) in enumerate(combos)
     ]
-    for module in modules:
+    for number, module in enumerate(modules):
+        module.extras["README.md"] = f"# {module.rel}\n\nPart of the lint benchmark's corpus.\n"
+        if module.root:
+            module.extras[".terraform.lock.hcl"] = LOCK_FILE
+            if number % 10 == 0:
+                module.extras["plan.out"] = PLAN_JSON
         directory = dest / module.rel
         directory.mkdir(parents=True, exist_ok=True)
-        for name, text in module.files.items():
+        for name, text in {**module.files, **module.extras}.items():
             (directory / name).write_text(text, encoding="utf-8")
     return Corpus(dest, tuple(modules))
+
+
+# What sits beside the .tf files of a real stack: none of it is Terraform configuration.
+LOCK_FILE = """\
+# This file is maintained automatically by "terraform init".
+# Manual edits may be lost in future updates.
+
+provider "registry.terraform.io/hashicorp/aws" {
+  version     = "5.80.0"
+  constraints = ">= 5.40.0"
+  hashes = [
+    "h1:q5mc4bXmSBhbx4R5sMuLAvqdyyjOtjOE6L7tl3d6+Gk=",
+  ]
+}
+"""
+PLAN_JSON = (
+    '{"format_version":"1.2","terraform_version":"1.11.4","planned_values":{"root_module":{}},'
+    '"resource_changes":[],"prior_state":{"format_version":"1.0","terraform_version":"1.11.4",'
+    '"values":{"root_module":{}}},"configuration":{"root_module":{}},"timestamp":'
+    '"2026-11-22T10:00:03Z","applyable":false,"complete":true,"errored":false}\n'
+)
 
 
 # --- checks on the corpus ----------------------------------------------------------------------
@@ -1429,8 +1461,9 @@ def check_parse(corpus: Corpus, everything: bool) -> int:
 def digest(corpus: Corpus) -> str:
     h = hashlib.sha256()
     for m in sorted(corpus.modules, key=lambda m: m.rel):
-        for name in sorted(m.files):
-            h.update(f"{m.rel}/{name}\0{m.files[name]}\0".encode())
+        every = {**m.files, **m.extras}
+        for name in sorted(every):
+            h.update(f"{m.rel}/{name}\0{every[name]}\0".encode())
     return h.hexdigest()[:16]
 
 
@@ -1666,6 +1699,12 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
     print(
         f"  wired roots ({len(corpus.wired)}, {corpus.expected_findings} providers with the "
         f"data source's token): {', '.join(m.rel for m in corpus.wired)}"
+    )
+    extras = Counter(name for m in corpus.modules for name in m.extras)
+    print(
+        "  beside them, sniffed for plans: "
+        + ", ".join(f"{n} {name}" for name, n in sorted(extras.items()))
+        + " (the plans hold no token)"
     )
     what = "every file" if args.check else f"every {SAMPLE_STEP}th file and the wired roots"
     print(f"  parse check before timing ({what}): {checked} files parsed with hcl2.loads")

@@ -32,9 +32,10 @@ ATLANTIS_BASE_IMAGE = "ghcr.io/runatlantis/atlantis:v0.35.0"
 ATLANTIS_IDENTITIES = ("pod-identity", "irsa")
 ATLANTIS_SERVICE_ACCOUNT = "atlantis/atlantis"
 ATLANTIS_ROLE_NAME = "atlantis"
-# eks_tf_auth.lint.formats.FORMATS and eks_tf_auth.lint.fix's modes
+# eks_tf_auth.lint.formats.FORMATS, eks_tf_auth.lint.fix's modes, eks_tf_auth.lint.rule.FAIL_ON
 LINT_FORMATS = ("text", "json", "sarif", "github", "atlantis")
 FIX_MODES = ("exec", "ephemeral")
+FAIL_ON = ("error", "warning")
 # eks_tf_auth.access: the modes set-mode can switch to, and plan's outputs
 AUTH_MODES = ("API_AND_CONFIG_MAP", "API")
 PLAN_OUTPUTS = ("text", "json")

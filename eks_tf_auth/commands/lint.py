@@ -39,7 +39,17 @@ class _LintCommand(click.Command):
     is_flag=True,
     help="Atlantis policy-check mode: read $SHOWFILE/$PLANFILE, print the failure count, exit 0.",
 )
-@click.option("--fix", is_flag=True, help="Rewrite ETA001 providers to exec blocks.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(_options.FAIL_ON),
+    help="Exit 1 on findings this severe or worse (default: the settings' fail-on, else warning).",
+)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Rewrite what the rules can fix (ETA001 providers to exec blocks, ...); list the rest "
+    "with reasons on stderr.",
+)
 @click.option(
     "--fix-mode",
     type=click.Choice(_options.FIX_MODES),
@@ -55,6 +65,7 @@ def lint_command(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     atlantis: bool,
+    fail_on: str | None,
     fix: bool,
     fix_mode: str,
     diff: bool,
@@ -62,10 +73,12 @@ def lint_command(
 ) -> int:
     """Flag aws_eks_cluster_auth tokens in Terraform files, directories and saved plans.
 
-    A path may be `-` (standard input) or a pipe such as /dev/stdin: what comes through is
-    recognised by its content. Exit codes: 0 no findings, 1 findings, 2 usage or input error
-    (unreadable files are reported and the rest is still linted). Suppress a finding with
-    `# eks-tf-auth:ignore ETA001 reason` on its line or the line above.
+    A file given by name is linted with the rest of its module directory, and only its own
+    findings are reported (pre-commit passes the staged files). A path may be `-` (standard
+    input) or a pipe such as /dev/stdin: what comes through is recognised by its content. Exit
+    codes: 0 no findings at or above --fail-on, 1 findings (with --fix: findings left), 2 usage
+    or input error (unreadable files are reported and the rest is still linted). Suppress a
+    finding with `# eks-tf-auth:ignore ETA001 reason` on its line or the line above.
     """
     from eks_tf_auth.errors import InputError
     from eks_tf_auth.lint import engine
@@ -83,17 +96,23 @@ def lint_command(
         paths = paths or tuple(Path(os.environ[v]) for v in ATLANTIS_ENV if os.environ.get(v))
         if not paths:
             raise InputError("--atlantis needs $SHOWFILE or $PLANFILE (or paths)")
-    selection = engine.merge(engine.load_config(Path.cwd()), select, ignore)
+    selection = engine.merge(engine.load_config(Path.cwd()), select, ignore, fail_on)
     targets = paths or (Path("."),)
     if fix:
         from eks_tf_auth.lint import fix as fixer
 
-        changes = fixer.fix(targets, mode=fix_mode)
+        fixes = fixer.fix(targets, mode=fix_mode, selection=selection)
+        for unfixed in fixes.unfixed:
+            click.echo(str(unfixed), err=True)
         if diff:
-            click.echo("".join(c.diff for c in changes), nl=False)
-            return 1 if changes else 0
-        fixer.write(changes)
-        click.echo(f"fixed {len(changes)} file(s)", err=True)
+            click.echo("".join(c.diff for c in fixes.changes), nl=False)
+            return max(1 if fixes.changes else 0, fixes.exit_code)
+        fixer.write(fixes.changes)
+        click.echo(
+            f"fixed {len(fixes.fixed)} finding(s) in {len(fixes.changes)} file(s); "
+            f"{len(fixes.unfixed)} left",
+            err=True,
+        )
     reads_stdin = any(str(p) == "-" for p in targets)
     stdin = getattr(sys.stdin, "buffer", None) if reads_stdin else None  # None: fd 0 closed
     report = engine.run(targets, selection, stdin=stdin)

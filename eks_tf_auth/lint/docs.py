@@ -12,16 +12,24 @@ README_END = "<!-- end rules table -->"
 
 
 def rule_markdown(rule: Rule) -> str:
-    return f"# {rule.id}: {rule.name}\n\nSeverity: {rule.severity.value}\n\n{rule.doc.strip()}\n"
+    fix = "\n\nFixable: `eks-tf-auth lint --fix`" if rule.fix else ""
+    return (
+        f"# {rule.id}: {rule.name}\n\nSeverity: {rule.severity.value}{fix}\n\n{rule.doc.strip()}\n"
+    )
 
 
 def readme_table(rules: Sequence[Rule]) -> str:
     rows = [
-        f"| [{r.id}](docs/rules/{r.id}.md) | {r.name} | {r.severity.value} | {r.summary} |"
+        f"| [{r.id}](docs/rules/{r.id}.md) | {r.name} | {r.severity.value} | "
+        f"{'yes' if r.fix else 'no'} | {r.summary} |"
         for r in rules
     ]
     return "\n".join(
-        ["| id | name | severity | what it flags |", "| --- | --- | --- | --- |", *rows]
+        [
+            "| id | name | severity | `--fix` | what it flags |",
+            "| --- | --- | --- | --- | --- |",
+            *rows,
+        ]
     )
 
 

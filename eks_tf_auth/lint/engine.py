@@ -1,4 +1,5 @@
-"""Run the rules over the paths: load, check, drop suppressed findings, sort."""
+"""Run the rules over the paths: load, check, drop suppressed findings and those of files read
+only for context, sort."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import BinaryIO
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.lint import loader
 from eks_tf_auth.lint.inputs import MAX_CONFIG_BYTES, Unreadable, decode, position, read_file
-from eks_tf_auth.lint.model import Problem
-from eks_tf_auth.lint.rule import Finding, Report, Rule
+from eks_tf_auth.lint.model import Problem, Project
+from eks_tf_auth.lint.rule import DEFAULT_FAIL_ON, FAIL_ON, Finding, Report, Rule, Severity
 from eks_tf_auth.lint.rules import BY_ID, RULES
 
 # `# eks-tf-auth:ignore ETA001 reason` (or //) on the finding's line or the line above it.
@@ -27,6 +28,7 @@ class Selection:
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()  # a settings file that could not be used (reported)
+    fail_on: Severity | None = None  # None: not set here (the default is warning)
 
     def rules(self) -> tuple[Rule, ...]:
         for rule_id in (*self.select, *self.ignore):
@@ -49,11 +51,21 @@ def run(
             raise InputError(f"{path}: no such file or directory")
     rules = selection.rules()
     project = loader.load(paths, cwd=cwd, stdin=stdin)
-    findings = sorted(
-        f for rule in rules for f in rule.check(project) if not _suppressed(f, project.lines)
-    )
     problems = (*selection.problems, *project.problems)
-    return Report(tuple(dict.fromkeys(findings)), tuple(sorted(problems)), rules)
+    fail_on = selection.fail_on or DEFAULT_FAIL_ON
+    return Report(tuple(check(project, rules)), tuple(sorted(problems)), rules, fail_on)
+
+
+def check(project: Project, rules: Sequence[Rule]) -> list[Finding]:
+    """The findings to report: sorted, once each, neither suppressed nor in a file read only
+    for context."""
+    findings = sorted(
+        f
+        for rule in rules
+        for f in rule.check(project)
+        if f.path not in project.context and not suppressed(f, project.lines)
+    )
+    return list(dict.fromkeys(findings))
 
 
 def _missing(path: Path) -> bool:
@@ -66,7 +78,7 @@ def _missing(path: Path) -> bool:
     return False
 
 
-def _suppressed(finding: Finding, lines: dict[str, list[str]]) -> bool:
+def suppressed(finding: Finding, lines: dict[str, list[str]]) -> bool:
     text = lines.get(finding.path, [])
     for number in (finding.line, finding.line - 1):
         m = SUPPRESSION.search(text[number - 1]) if 1 <= number <= len(text) else None
@@ -102,7 +114,14 @@ def _selection(path: Path, name: str) -> Selection:
         return Selection()
     if not isinstance(section, dict):
         raise Unreadable("the lint settings must be a table")
-    return Selection(_ids(section, "select"), _ids(section, "ignore"))
+    fail_on = section.get("fail-on")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise Unreadable(f"lint.fail-on must be one of {', '.join(map(repr, FAIL_ON))}")
+    return Selection(
+        _ids(section, "select"),
+        _ids(section, "ignore"),
+        fail_on=Severity(fail_on) if fail_on is not None else None,
+    )
 
 
 def _ids(section: dict[str, object], key: str) -> tuple[str, ...]:
@@ -131,7 +150,10 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise Unreadable(f"invalid TOML: {detail}", line, column) from e
 
 
-def merge(config: Selection, select: Iterable[str], ignore: Iterable[str]) -> Selection:
-    """Command-line --select replaces the config's; --ignore adds to it."""
+def merge(
+    config: Selection, select: Iterable[str], ignore: Iterable[str], fail_on: str | None = None
+) -> Selection:
+    """Command-line --select replaces the config's; --ignore adds to it; --fail-on wins."""
     chosen = tuple(select) or config.select
-    return Selection(chosen, (*config.ignore, *ignore), config.problems)
+    threshold = Severity(fail_on) if fail_on is not None else config.fail_on
+    return Selection(chosen, (*config.ignore, *ignore), config.problems, threshold)

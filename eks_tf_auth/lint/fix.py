@@ -1,28 +1,35 @@
-"""`lint --fix`: rewrite ETA001 providers to an exec block, or (`--fix=ephemeral`) switch the data
-source to `ephemeral "aws_eks_cluster_auth"`. Edits are made in the source text by position, so
-every other byte and comment is kept; the edited block's attributes are re-aligned as
-`terraform fmt` aligns them. Running it twice changes nothing the second time."""
+"""`lint --fix`: resolve each finding that a rule knows how to fix, in the source text, and say
+why each other one is left. A rule's fixer (`Rule.fix`, in its own file) returns the edits for one
+finding or raises `Unfixable` with the reason; what the fixes leave unused — a
+`data "aws_eks_cluster_auth"` and the locals that only carried its token, wherever in the module
+they are declared — is removed after them. Edits keep every other byte and comment, and the
+edited blocks are re-aligned as `terraform fmt` aligns them (edits.py). Running it twice changes
+nothing the second time.
+
+Only the findings lint reports are fixed: those of the rules selected, not suppressed, and not in
+a file read only for context (a file given by name brings its module along; the removal of a data
+source it no longer needs still reaches into the file that declares it)."""
 
 from __future__ import annotations
 
 import difflib
-import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.lint.connections import connections
-from eks_tf_auth.lint.flow import AUTH_TYPE, Flow, Kind
-from eks_tf_auth.lint.hcl import Block
+from eks_tf_auth.lint import engine
+from eks_tf_auth.lint.edits import Edit, FixContext, Op, Unfixable, align_edit, apply
+from eks_tf_auth.lint.edits import leaves as leaves_of
+from eks_tf_auth.lint.flow import AUTH_TYPE, Kind
+from eks_tf_auth.lint.hcl import Attribute, Block
 from eks_tf_auth.lint.loader import is_stream, load
-from eks_tf_auth.lint.model import Module, Project
+from eks_tf_auth.lint.model import Module, Problem
+from eks_tf_auth.lint.rule import DEFAULT_FAIL_ON, Finding, Severity
+from eks_tf_auth.lint.rules import BY_ID
+from eks_tf_auth.lint.syntax import is_json
 
-EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_COMMENT = re.compile(r"(?:#|//).*")
-_ATTRIBUTE_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<key>[A-Za-z_][\w-]*)(?P<gap>[ \t]*)=(?!=)")
+MODES = ("exec", "ephemeral")  # --fix=MODE: exec blocks (the default), or the ephemeral data source
 
 
 @dataclass(frozen=True)
@@ -44,37 +51,76 @@ class Change:
 
 
 @dataclass(frozen=True)
-class _Edit:
-    start: int
-    end: int
-    text: str
+class Unfixed:
+    finding: Finding
+    reason: str
+
+    def __str__(self) -> str:
+        f = self.finding
+        return f"{f.path}:{f.line}:{f.column}: {f.rule_id} not fixed: {self.reason}"
 
 
-MODES = ("exec", "ephemeral")  # --fix=MODE: exec blocks (the default), or the ephemeral data source
+@dataclass(frozen=True)
+class Fixes:
+    changes: tuple[Change, ...]
+    fixed: tuple[Finding, ...]
+    unfixed: tuple[Unfixed, ...]
+    problems: tuple[Problem, ...]  # files that could not be read or parsed
+    fail_on: Severity = DEFAULT_FAIL_ON
+
+    @property
+    def exit_code(self) -> int:
+        """2 where a file could not be read, else 1 where a finding at or above --fail-on is
+        left, as lint's own exit code."""
+        if self.problems:
+            return 2
+        return 1 if any(u.finding.severity.at_least(self.fail_on) for u in self.unfixed) else 0
 
 
-def fix(paths: Sequence[Path], *, mode: str = MODES[0]) -> list[Change]:
+def fix(
+    paths: Sequence[Path],
+    *,
+    mode: str = MODES[0],
+    selection: engine.Selection | None = None,
+    cwd: Path | None = None,
+) -> Fixes:
     for given in paths:
         if is_stream(given):
             raise InputError(
                 f"--fix rewrites files, and {given} is not a file or directory",
                 hint="lint standard input and pipes without --fix",
             )
-    project = load(paths)
-    flow = Flow(project)
-    edits: dict[str, list[_Edit]] = {}
-    for directory, module in project.modules.items():
-        if "!" in directory:
-            continue  # a saved plan's snapshot is not ours to edit
-        if mode == MODES[1]:
-            _ephemeral(module, edits)
+    selection = selection or engine.Selection()
+    project = load(paths, cwd=cwd)
+    ctx = FixContext(project, mode)
+    edits: list[Edit] = []
+    fixed: list[Finding] = []
+    unfixed: list[Unfixed] = []
+    for finding in engine.check(project, selection.rules()):
+        rule = BY_ID[finding.rule_id]
+        try:
+            if rule.fix is None:
+                raise Unfixable(f"no automatic fix; see `eks-tf-auth lint --explain {rule.id}`")
+            edits += rule.fix(ctx, finding)
+        except Unfixable as e:
+            unfixed.append(Unfixed(finding, e.reason))
         else:
-            _exec(project, flow, directory, module, edits)
+            fixed.append(finding)
+    edits += _drop_unused(ctx)
+    by_path: dict[str, list[Edit]] = {}
+    for edit in edits:
+        by_path.setdefault(edit.path, []).append(edit)
     changes = []
-    for path, file_edits in edits.items():  # every edit changes its file
-        old = Path(path).read_text(encoding="utf-8")
-        changes.append(Change(Path(path), old, _apply(old, file_edits)))
-    return changes
+    for path, file_edits in sorted(by_path.items()):
+        old = ctx.source(path).text
+        changes.append(Change(Path(path), old, apply(old, file_edits, json_syntax=is_json(path))))
+    return Fixes(
+        tuple(changes),
+        tuple(fixed),
+        tuple(unfixed),
+        tuple(project.problems),
+        selection.fail_on or DEFAULT_FAIL_ON,
+    )
 
 
 def write(changes: Sequence[Change]) -> None:
@@ -84,139 +130,71 @@ def write(changes: Sequence[Change]) -> None:
         write_atomic(str(change.path), change.new.encode())
 
 
-def _exec(
-    project: Project, flow: Flow, directory: str, module: Module, edits: dict[str, list[_Edit]]
-) -> None:
-    fixed_sources: set[str] = set()
-    for conn in connections(project):
-        if conn.module != directory or conn.token is None or conn.provider.path.endswith(".json"):
-            continue
-        taint = flow.of(directory, conn.token_refs, Kind.AUTH)
-        body = conn.provider if conn.provider.labels[:1] != ("helm",) else _helm_body(conn.provider)
-        token = body.attributes.get("token") if body else None
-        if (
-            body is None
-            or token is None
-            or taint is None
-            or any(not step.startswith("local.") for step in taint.via)
-        ):
-            continue  # through module inputs the cluster name is out of scope: not fixable here
-        data = _data_block(module, taint.source)
-        name = data.attributes.get("name") if data else None
-        if name is None or re.search(r"\b(each|count)\.", name.expr):
-            continue  # no name, or one per instance (for_each/count): fix by hand
-        indent = " " * (token.column - 1)
-        if conn.has_exec:
-            replacement = ""  # ETA005: keep the exec block, drop the static token
+def _drop_unused(ctx: FixContext) -> list[Edit]:
+    """Remove the aws_eks_cluster_auth data sources, and the locals that carried their token,
+    that nothing uses once the fixes are made: those the removed attributes referred to, and
+    those released by a fix (ETA003)."""
+    home = {f.path: d for d, m in ctx.project.modules.items() for f in m.files}
+    seeds: dict[str, set[str]] = {}
+    for (path, _, _), attr in ctx.removed.items():
+        seeds.setdefault(home[path], set()).update(attr.refs)
+    for directory, address in ctx.released:
+        seeds.setdefault(directory, set()).add(address)
+    edits: list[Edit] = []
+    for directory, refs in sorted(seeds.items()):
+        module = ctx.project.modules[directory]
+        if not module.unparsed:  # a file lint could not read may use them
+            edits += _drop_in_module(ctx, directory, module, refs)
+    return edits
+
+
+def _drop_in_module(ctx: FixContext, directory: str, module: Module, refs: set[str]) -> list[Edit]:
+    carriers = {
+        a.name: (b, a)
+        for b in module.of_kind("locals")
+        for a in b.attributes.values()
+        if ctx.flow.of(directory, [f"local.{a.name}"], Kind.AUTH) is not None
+    }
+    reached: set[str] = set()
+    todo = set(refs)
+    while todo:  # through the locals that carry the token, down to the data sources
+        ref = todo.pop()
+        reached.add(ref)
+        if ref.startswith("local.") and ref[6:] in carriers:
+            todo |= set(carriers[ref[6:]][1].refs) - reached
+    gone = set(ctx.removed)
+    live = [(b.path, a) for b in module.blocks for a in leaves_of(b)]
+
+    def used(ref: str) -> bool:
+        return any(ref in a.refs and not _within(path, a, gone) for path, a in live)
+
+    dropped: dict[str, list[Attribute]] = {}  # locals removed, by the path of their block
+    blocks: dict[tuple[str, int], Block] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, (block, attr) in sorted(carriers.items()):
+            span = (block.path, attr.start, attr.end)
+            if f"local.{name}" in reached and span not in gone and not used(f"local.{name}"):
+                gone.add(span)
+                dropped.setdefault(block.path, []).append(attr)
+                blocks[(block.path, block.start)] = block
+                changed = True
+    edits: list[Edit] = []
+    for block in blocks.values():
+        mine = [a for a in dropped[block.path] if block.start <= a.start and a.end <= block.end]
+        if len(mine) == len(block.attributes) and not block.blocks:
+            edits.append(Edit(block.path, block.start, block.end, Op.DROP))
         else:
-            args = ['"exec"', '"--cluster-name"', name.expr]
-            if region := _region(module):
-                args += ['"--region"', region]
-            replacement = (
-                f'exec {{\n{indent}  api_version = "{EXEC_API_VERSION}"\n'
-                f'{indent}  command     = "eks-tf-auth"\n'
-                f"{indent}  args        = [{', '.join(args)}]\n{indent}}}"
-            )
-        edits.setdefault(conn.provider.path, []).extend(
-            [_Edit(token.start, token.end, replacement), _Edit(body.start, body.start, "\0align")]
-        )
-        fixed_sources.add(taint.source)
-    _drop_unused(module, fixed_sources, edits)
+            edits += [Edit(block.path, a.start, a.end, Op.DELETE) for a in mine]
+            edits.append(align_edit(block))
+    for ref in sorted(reached):
+        if ref.startswith(f"data.{AUTH_TYPE}.") and not used(ref):
+            data = module.block(ref)
+            if data is not None:
+                edits.append(Edit(data.path, data.start, data.end, Op.DROP))
+    return edits
 
 
-def _helm_body(provider: Block) -> Block | None:
-    return next((b for b in provider.blocks if b.kind == "kubernetes"), None)
-
-
-def _data_block(module: Module, address: str) -> Block | None:
-    name = address.split(".")[2]
-    return next((b for b in module.of_kind("data", AUTH_TYPE) if b.labels[1:2] == (name,)), None)
-
-
-def _region(module: Module) -> str | None:
-    for provider in module.of_kind("provider", "aws"):
-        if "alias" not in provider.attributes and (region := provider.attributes.get("region")):
-            return region.expr
-    return None
-
-
-def _drop_unused(module: Module, sources: set[str], edits: dict[str, list[_Edit]]) -> None:
-    """Remove a data source whose only uses were the tokens just replaced."""
-    for source in sources:
-        block = _data_block(module, source)
-        assert block is not None  # a source is added only once its block was found
-        replaced = {(e.start, e.end) for e in edits.get(block.path, []) if e.text != "\0align"}
-        still_used = any(
-            source in attr.refs and (attr.start, attr.end) not in replaced
-            for b in module.blocks
-            for attr in b.all_attributes()
-        )
-        if not still_used:
-            edits.setdefault(block.path, []).append(_Edit(block.start, block.end, "\0drop"))
-
-
-def _ephemeral(module: Module, edits: dict[str, list[_Edit]]) -> None:
-    """data -> ephemeral, where every use is in a provider or a local."""
-    for block in module.of_kind("data", AUTH_TYPE):
-        address = f"data.{AUTH_TYPE}.{block.labels[1]}"
-        users = [(b, a) for b in module.blocks for a in b.all_attributes() if address in a.refs]
-        if not users or any(b.kind not in ("provider", "locals") for b, _ in users):
-            continue
-        edits.setdefault(block.path, []).append(_Edit(block.start, block.start + 4, "ephemeral"))
-        for owner, attr in users:
-            new = attr.expr.replace(address, "ephemeral" + address[4:])
-            expr_start = attr.end - len(attr.expr)
-            edits.setdefault(owner.path, []).append(_Edit(expr_start, attr.end, new))
-
-
-def _apply(text: str, edits: list[_Edit]) -> str:
-    """Apply from the end of the file backwards, so each edit's offsets are still valid; an
-    alignment marker sits at its block's start, after the edits inside the block."""
-    for edit in sorted(set(edits), key=lambda e: (-e.start, e.text == "\0align")):
-        if edit.text == "\0align":
-            text = _align_block(text, edit.start)
-        elif edit.text == "\0drop":
-            end = edit.end
-            while text[end : end + 1] == "\n" and text[end + 1 : end + 2] == "\n":
-                end += 1  # and the blank line after it
-            text = text[: edit.start] + text[end + 1 if text[end : end + 1] == "\n" else end :]
-        elif edit.text == "":
-            start = text.rfind("\n", 0, edit.start) + 1
-            end = text.find("\n", edit.end)
-            text = text[:start] + text[(end + 1 if end >= 0 else len(text)) :]
-        else:
-            text = text[: edit.start] + edit.text + text[edit.end :]
-    return text
-
-
-def _align_block(text: str, start: int) -> str:
-    """Align `=` of consecutive one-line attributes at one depth in the block from `start`."""
-    lines = text[start:].split("\n")
-    deltas = [_bracket_delta(line) for line in lines]
-    depths = list(itertools.accumulate(deltas))
-    end = next(i for i, depth in enumerate(depths) if i > 0 and depth <= 0)  # a parsed block closes
-    group: list[tuple[str, re.Match[str]]] = []
-    out: list[str] = []
-
-    def flush() -> None:
-        width = max(len(m.group("key")) for _, m in group) if group else 0
-        for line, m in group:
-            out.append(f"{m.group('indent')}{m.group('key').ljust(width)} ={line[m.end() :]}")
-        group.clear()
-
-    for i, line in enumerate(lines[: end + 1]):
-        m = _ATTRIBUTE_LINE.match(line)
-        depth_before = depths[i] - deltas[i]
-        if m and depth_before == 1 and deltas[i] == 0:
-            group.append((line, m))
-        else:
-            flush()
-            out.append(line)
-    flush()
-    return text[:start] + "\n".join(out + lines[end + 1 :])
-
-
-def _bracket_delta(line: str) -> int:
-    """Opening minus closing brackets of a line, outside its strings and comments."""
-    code = _COMMENT.sub("", _STRING.sub('""', line))
-    return code.count("{") + code.count("[") - code.count("}") - code.count("]")
+def _within(path: str, attr: Attribute, spans: set[tuple[str, int, int]]) -> bool:
+    return any(p == path and s <= attr.start and attr.end <= e for p, s, e in spans)

@@ -9,6 +9,7 @@ inside strings and heredoc templates are, as Terraform evaluates them.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -46,6 +47,14 @@ class Attribute:
     end: int  # offset just past its expression
     expr: str  # the expression's source text
     refs: tuple[str, ...]  # data.x.y / ephemeral.x.y / local.x / var.x / module.m[.out]
+    # An object constructor's elements by key (`kubernetes = { token = ... }`), each with its
+    # own position; empty for any other expression.
+    items: Mapping[str, Attribute] = field(default_factory=dict)
+
+    @property
+    def expr_start(self) -> int:
+        """Offset of the expression in the file text."""
+        return self.end - len(self.expr)
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,8 @@ class Block:
     labels: tuple[str, ...]
     line: int
     column: int
+    # The block's text; in the JSON syntax, the member (or array element) that holds it and
+    # nothing else, which is what removing the block removes.
     start: int
     end: int
     attributes: Mapping[str, Attribute] = field(default_factory=dict)
@@ -84,6 +95,12 @@ class SourceFile:
 def references(expr: str) -> tuple[str, ...]:
     """References in an expression's source text, in order, without duplicates."""
     return tuple(dict.fromkeys(m.group(0) for m in _REFERENCE.finditer(_code_only(expr))))
+
+
+def code(expr: str) -> str:
+    """The code Terraform evaluates in an expression: string literals and comments blanked,
+    interpolations kept (a .tf.json value is a string: its interpolations are the code)."""
+    return _code_only(expr)
 
 
 def template_references(text: str) -> tuple[str, ...]:
@@ -261,12 +278,37 @@ def _block(node: Any, path: str, text: str, depth: int) -> Block:
 
 
 def _attribute(node: Any, text: str) -> Attribute:
-    name = _identifier(node.children[0])
+    return _element(_identifier(node.children[0]), node, text)
+
+
+def _element(name: str, node: Any, text: str) -> Attribute:
+    """An attribute or an object constructor's element: `name = expression`."""
     expr_node = node.children[-1]
-    em = expr_node.meta
+    em, m = expr_node.meta, node.meta
     expr = text[em.start_pos : em.end_pos]
-    m = node.meta
-    return Attribute(name, m.line, m.column, m.start_pos, m.end_pos, expr, references(expr))
+    items = _object_items(expr_node, text)
+    return Attribute(name, m.line, m.column, m.start_pos, m.end_pos, expr, references(expr), items)
+
+
+def _object_items(expr_node: Any, text: str) -> dict[str, Attribute]:
+    """The elements of an object constructor whose keys are names or plain strings."""
+    from lark import Tree
+
+    inner = expr_node.children[0] if expr_node.children else None
+    if not (isinstance(inner, Tree) and inner.data == "object"):
+        return {}
+    items: dict[str, Attribute] = {}
+    for elem in inner.children:
+        if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+            continue
+        key = elem.children[0].children[0].children[0]  # object_elem_key > expr_term > ...
+        if isinstance(key, Tree) and key.data == "identifier":
+            items[_identifier(key)] = _element(_identifier(key), elem, text)
+        elif isinstance(key, Tree) and key.data == "string":
+            name = text[key.meta.start_pos + 1 : key.meta.end_pos - 1]
+            if not any(c in name for c in "\\${}"):  # a plain "name", not a template
+                items[name] = _element(name, elem, text)
+    return items
 
 
 def _identifier(node: Any) -> str:
@@ -282,16 +324,22 @@ def _label(node: Any, text: str) -> str:
 
 
 def parse_json_config(path: str, text: str) -> SourceFile:
-    """Parse a .tf.json file (Terraform's JSON syntax); values are templates."""
+    """Parse a .tf.json file (Terraform's JSON syntax); values are templates. Blocks and
+    attributes carry their exact positions, as in HCL, so that --fix can edit the text."""
     try:
-        doc = parse_json(text)
+        doc = parse_json(text)  # validates, with the messages and limits of every JSON input
     except Unreadable as e:
         raise SyntaxProblem(path, e.line, e.column, e.message) from e
     if not isinstance(doc, dict):
         raise SyntaxProblem(path, 1, 1, "a .tf.json file must hold a JSON object")
-    locator = _JsonLocator(text)
+    where = _Lines(text)
     try:
-        blocks = [b for k, v in doc.items() for b in _json_blocks(path, k, v, locator)]
+        root = json_tree(text)
+        blocks = [
+            b
+            for member in root.members
+            for b in _json_blocks(path, member.key, member, where, _member_span(member))
+        ]
     except RecursionError as e:  # a value nested almost as deep as the JSON parser allows
         raise SyntaxProblem(path, 1, 1, "nested too deeply") from e
     return SourceFile(path, text, tuple(blocks))
@@ -301,6 +349,82 @@ def is_json_config(doc: object) -> bool:
     """Whether a JSON document is a configuration in Terraform's JSON syntax (rather than a plan
     or state): an object with only top-level block keys."""
     return isinstance(doc, dict) and bool(doc) and set(doc) <= JSON_CONFIG_KEYS
+
+
+@dataclass(frozen=True)
+class JsonNode:
+    """A JSON value with its span in the text: an object's members, an array's items, or a
+    scalar (`string` holds a string's decoded value)."""
+
+    start: int
+    end: int
+    kind: str = "scalar"  # object, array or scalar
+    members: tuple[JsonMember, ...] = ()
+    items: tuple[JsonNode, ...] = ()
+    string: str | None = None
+
+
+@dataclass(frozen=True)
+class JsonMember:
+    key: str
+    start: int  # the key's opening quote
+    value: JsonNode
+
+
+@dataclass
+class _Open:
+    """An object or array being read: its start, what it holds so far, a key awaiting its value."""
+
+    kind: str
+    start: int
+    members: list[JsonMember] = field(default_factory=list)
+    items: list[JsonNode] = field(default_factory=list)
+    key: tuple[str, int] | None = None
+
+    def add(self, node: JsonNode) -> None:
+        if self.key is None:
+            self.items.append(node)
+        else:
+            self.members.append(JsonMember(self.key[0], self.key[1], node))
+            self.key = None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
+def json_tree(text: str) -> JsonNode:
+    """The spans of a JSON document that json.loads accepts, read without recursion."""
+    stack: list[_Open] = [_Open("document", 0)]
+    for m in _JSON_TOKEN.finditer(text):
+        token, at = m.group(0), m.start()
+        top = stack[-1]
+        if token in ("{", "["):
+            stack.append(_Open("object" if token == "{" else "array", at))
+        elif token in ("}", "]"):
+            done = stack.pop()
+            node = JsonNode(done.start, m.end(), done.kind, tuple(done.members), tuple(done.items))
+            stack[-1].add(node)
+        elif token in (",", ":"):
+            continue
+        elif token.startswith('"') and top.kind == "object" and top.key is None:
+            top.key = (json.loads(token), at)
+        else:
+            string = json.loads(token) if token.startswith('"') else None
+            top.add(JsonNode(at, m.end(), string=string))
+    [root] = stack[0].items  # json.loads accepted the text: one value
+    return root
+
+
+class _Lines:
+    """Line and column of an offset, from one pass over the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
 
 
 # How many labels each block type has in the JSON syntax.
@@ -315,87 +439,103 @@ _JSON_LABELS = {
     "locals": 0,
     "terraform": 0,
 }
+# Nested blocks lint looks into, by the number of labels they take.
+_JSON_NESTED = {"exec": 0, "kubernetes": 0, "provisioner": 1, "connection": 0, "dynamic": 1}
+_Span = tuple[int, int]
 
 
-def _json_blocks(path: str, kind: str, value: Any, locator: _JsonLocator) -> Iterator[Block]:
+def _member_span(member: JsonMember) -> _Span:
+    return (member.start, member.value.end)
+
+
+def _narrower(container: JsonNode, child: _Span, outer: _Span) -> _Span:
+    """What removing a child of `container` removes: the child, or the `outer` span that holds
+    the container when the child is all the container holds."""
+    return outer if len(container.members) + len(container.items) == 1 else child
+
+
+def _json_blocks(
+    path: str, kind: str, member: JsonMember, where: _Lines, span: _Span
+) -> Iterator[Block]:
     depth = _JSON_LABELS.get(kind)
     if depth is None:
         return
-    for labels, body in _json_label_walk(value, depth):
-        for item in body if isinstance(body, list) else [body]:
-            if isinstance(item, dict):
-                yield _json_block(path, kind, tuple(labels), item, locator, 1)
+    for labels, body, line_at, body_span in _json_label_walk(member.value, depth, member, span):
+        yield _json_block(path, kind, tuple(labels), body, where, line_at, body_span, 1)
 
 
-def _json_label_walk(value: Any, depth: int) -> Iterator[tuple[list[str], Any]]:
-    if depth == 0:
-        yield [], value
-        return
-    items = value if isinstance(value, list) else [value]
+def _json_label_walk(
+    value: JsonNode, depth: int, holder: JsonMember, span: _Span
+) -> Iterator[tuple[list[str], JsonNode, int, _Span]]:
+    """(labels, body, offset of the line to report, span to remove) for each block under a
+    key: objects of labels `depth` deep, and at each level an array of such objects."""
+    items = value.items if value.kind == "array" else (value,)
     for item in items:
-        if isinstance(item, dict):
-            for key, sub in item.items():
-                for rest, body in _json_label_walk(sub, depth - 1):
-                    yield [key, *rest], body
-
-
-_JSON_NESTED = ("exec", "kubernetes", "provisioner", "connection", "dynamic")
+        item_span = (
+            _narrower(value, (item.start, item.end), span) if value.kind == "array" else span
+        )
+        if item.kind != "object":
+            continue
+        if depth == 0:
+            at = item.start if value.kind == "array" else holder.start
+            yield [], item, at, item_span
+            continue
+        for member in item.members:
+            child_span = _narrower(item, _member_span(member), item_span)
+            for rest, body, at, body_span in _json_label_walk(
+                member.value, depth - 1, member, child_span
+            ):
+                yield [member.key, *rest], body, at, body_span
 
 
 def _json_block(
     path: str,
     kind: str,
     labels: tuple[str, ...],
-    body: dict[str, Any],
-    locator: _JsonLocator,
+    body: JsonNode,
+    where: _Lines,
+    at: int,
+    span: _Span,
     depth: int,
 ) -> Block:
-    line = locator.line_of(labels[-1] if labels else kind)
+    line, column = where.at(at)
     if depth > MAX_NESTING:
-        raise SyntaxProblem(path, line, 1, f"blocks nested more than {MAX_NESTING} deep")
+        raise SyntaxProblem(path, line, column, f"blocks nested more than {MAX_NESTING} deep")
     attributes: dict[str, Attribute] = {}
     blocks: list[Block] = []
-    for key, value in body.items():
-        if key in _JSON_NESTED and isinstance(value, (dict, list)):
-            items = value if isinstance(value, list) else [value]
+    nested = dict(_JSON_NESTED, content=0) if kind == "dynamic" else _JSON_NESTED
+    for member in body.members:
+        key, value = member.key, member.value
+        labels_of = nested.get(key)
+        if labels_of is not None and value.kind in ("object", "array"):
+            child_span = _member_span(member)  # never the block it is nested in
             blocks += [
-                _json_block(path, key, (), i, locator, depth + 1)
-                for i in items
-                if isinstance(i, dict)
+                _json_block(path, key, tuple(sub), b, where, b_at, b_span, depth + 1)
+                for sub, b, b_at, b_span in _json_label_walk(value, labels_of, member, child_span)
             ]
             continue
-        text = json.dumps(value)
-        refs = tuple(dict.fromkeys(r for s in _strings(value) for r in template_references(s)))
-        at = locator.line_of(key)
-        attributes[key] = Attribute(key, at, 1, 0, 0, text, refs)
-    return Block(path, kind, labels, line, 1, 0, 0, attributes, tuple(blocks))
+        attributes[key] = _json_attribute(member, where, 0)
+    return Block(path, kind, labels, line, column, span[0], span[1], attributes, tuple(blocks))
 
 
-def _strings(value: Any) -> Iterator[str]:
+def _json_attribute(member: JsonMember, where: _Lines, depth: int) -> Attribute:
+    value = member.value
+    line, column = where.at(member.start)
+    refs = tuple(dict.fromkeys(r for s in _strings(value) for r in template_references(s)))
+    items = (
+        {m.key: _json_attribute(m, where, depth + 1) for m in value.members}
+        if depth < MAX_NESTING
+        else {}
+    )
+    expr = where.text[value.start : value.end]
+    return Attribute(member.key, line, column, member.start, value.end, expr, refs, items)
+
+
+def _strings(value: JsonNode) -> Iterator[str]:
     """The strings in a JSON value, in document order (without recursion: values nest deep)."""
     stack = [value]
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            stack.extend(reversed(item.values()))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
-
-
-class _JsonLocator:
-    """Approximate line numbers for keys in a JSON document: the next occurrence of the key."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._pos = 0
-        self._line = 1  # the line of _pos, counted as it moves on: one pass over the text
-
-    def line_of(self, key: str) -> int:
-        found = self._text.find(json.dumps(key), self._pos)
-        if found < 0:
-            return 1
-        self._line += self._text.count("\n", self._pos, found)
-        self._pos = found + 1
-        return self._line
+        node = stack.pop()
+        if node.string is not None:
+            yield node.string
+        stack.extend(reversed([*node.items, *(m.value for m in node.members)]))

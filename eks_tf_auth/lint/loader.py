@@ -1,12 +1,19 @@
 """What lint reads: the paths given, expanded to Terraform modules (directories, following local
-module sources) and plan artefacts (plans.py reads those). A directory none of whose files
-mentions anything a rule looks for is never parsed: that is what keeps a large tree fast.
+module sources) and plan artefacts (plans.py reads those). A configuration file given by name
+brings its whole module directory with it, so that a flow across files is seen (pre-commit passes
+only the staged files); the findings of the files it brought along are not reported. A directory
+none of whose files mentions anything a rule looks for is never parsed: that is what keeps a large
+tree fast.
 
-Files are recognised by name; a file whose name does not say (a Terraform SHOWFILE), a pipe
-(`/dev/stdin`, `<(terraform show -json tfplan)`) and standard input (`-`) by their content: a
-zip is a saved plan, a JSON object with only Terraform block keys is a configuration in the JSON
-syntax, any other JSON a plan or state, and anything else HCL. What cannot be read is a problem
-(inputs.py reads everything, within its limits); nothing is ever skipped as if it were empty."""
+Configuration files are recognised by name. In a directory tree, a saved plan is recognised by
+its content whatever its name (a zip holding a `tfplan` member), and so is plan JSON (an object
+that opens with `format_version` and has `planned_values` or `prior_state`); only files that no
+name accounts for are sniffed, by their first KiB. A file given by a name that does not say (a
+Terraform SHOWFILE), a pipe (`/dev/stdin`, `<(terraform show -json tfplan)`) and standard input
+(`-`) are read by their content: a zip is a saved plan, a JSON object with only Terraform block
+keys is a configuration in the JSON syntax, any other JSON a plan or state, and anything else HCL.
+What cannot be read is a problem (inputs.py reads everything, within its limits); nothing is ever
+skipped as if it were empty."""
 
 from __future__ import annotations
 
@@ -46,8 +53,9 @@ SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".venv"})
 # where a token source is declared, ...
 SOURCE = re.compile(r'aws_eks_cluster_auth|data\s+"external"|"external"\s*:')
 # ... what a one-directory rule looks for (ETA004, ETA007: a get-token line without JSON output;
-# ETA005 needs both of the next two) ...
+# ETA009: a CA line without base64decode; ETA005 needs both of the two after) ...
 LOCAL = re.compile(r'v1alpha1|^(?!.*(?:"--output"\s*,\s*"json"|--output=json)).*"get-token"', re.M)
+CA_LINE = re.compile(r'(?m)^.*\bcluster_ca_certificate"?\s*[=:].*$')
 TOKEN_ATTRIBUTE = re.compile(r'(?m)(?:^|[{,])\s*"?token"?\s*[=:]')
 EXEC = re.compile(r'(?m)(?:^|[{,\s])"?exec"?\s*[={:]|dynamic\s+"exec"')
 # ... and local module calls, through which a token flows in (inputs) and out (outputs).
@@ -57,7 +65,9 @@ CORE_FILE = re.compile(
     r'aws_eks_cluster_auth|"external"|\b(?:provider|locals|output|module|token|exec)\b|v1alpha1'
     r"|get-token"
 )
-CALL = re.compile(r'(?m)^\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')
+CALL = re.compile(r'(?m)(?:^|[{,])\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')  # one-line blocks too
+SNIFF_BYTES = 1024  # what is read of a file no name accounts for, to tell a plan by its content
+_SNIFF_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
 def load(
@@ -68,6 +78,7 @@ def load(
     base = Path(os.path.abspath(cwd or Path.cwd()))
     inputs = _Inputs(project, base, stdin)
     texts = inputs.read(paths)
+    project.context = {display(f, base) for f in inputs.beside - inputs.given}
     callers = _call_graph(texts, read=inputs.config_files)
     deferred: dict[str, dict[Path, str]] = {}  # files set aside, by directory
     todo = select_directories(texts) | {str(d) for d in inputs.sniffed.values()}
@@ -103,6 +114,9 @@ class _Inputs:
         # Configurations known by their content, by file, with their directory: always parsed,
         # so that text that is neither (a tool's error message in a pipe) is a problem, not a pass.
         self.sniffed: dict[Path, str] = {}
+        self.given: set[Path] = set()  # files named, or found in a directory named
+        self.beside: set[Path] = set()  # files read because a file named lives beside them
+        self._seen: set[Path] = set()
 
     def read(self, paths: Sequence[Path]) -> dict[str, dict[Path, str]]:
         for path in dict.fromkeys(paths):
@@ -111,8 +125,7 @@ class _Inputs:
 
     def config_files(self, directory: str) -> dict[Path, str]:
         """The configuration files of a module directory that a call leads to."""
-        files = sorted(Path(directory).glob("*.tf")) + sorted(Path(directory).glob("*.tf.json"))
-        for file in files:
+        for file in module_files(Path(directory)):
             self._file(file)
         return self.texts.pop(directory, {})
 
@@ -126,10 +139,16 @@ class _Inputs:
             self._problem(path, Unreadable(f"cannot read: {e.strerror}"))
             return
         if stat.S_ISDIR(mode):
-            for file in _expand(path):
-                self._file(file)
+            for file, by_content in _expand(path):
+                self.given.add(file)
+                self._file(file, plan_only=by_content)
         elif stat.S_ISREG(mode):
+            self.given.add(path)
             self._file(path)
+            if path.name.endswith(CONFIG_SUFFIXES):  # and the rest of its module
+                for sibling in module_files(path.parent):
+                    self.beside.add(sibling)
+                    self._file(sibling)
         else:  # a pipe the user named (or a device, which read_file refuses unopened)
             shown = display(path, self.base)
             self._guard(
@@ -139,7 +158,12 @@ class _Inputs:
                 ),
             )
 
-    def _file(self, file: Path) -> None:
+    def _file(self, file: Path, *, plan_only: bool = False) -> None:
+        """Read a file once; `plan_only`: a file found by its content, which is read as a plan
+        if it is one and otherwise left alone."""
+        if file in self._seen:
+            return
+        self._seen.add(file)
         if file.name.endswith(CONFIG_SUFFIXES):  # by name: no sniffing in a large tree
             self._guard(file, lambda: self._config(file.parent, file, _read_text(file)))
         else:
@@ -150,6 +174,7 @@ class _Inputs:
                     read_file(file, limit=MAX_INPUT_BYTES),
                     str(file.parent),
                     file,
+                    plan_only=plan_only,
                 ),
             )
 
@@ -158,10 +183,23 @@ class _Inputs:
             raise Unreadable("no standard input to read")
         return read_stream(self.stdin, MAX_INPUT_BYTES)
 
-    def _content(self, shown: str, data: bytes, directory: str | Path, file: Path) -> None:
+    def _content(
+        self,
+        shown: str,
+        data: bytes,
+        directory: str | Path,
+        file: Path,
+        *,
+        plan_only: bool = False,
+    ) -> None:
         """An input known by its content: a saved plan, plan or state JSON, or a configuration."""
         if data.startswith(plans.ZIP_MAGIC):
             plans.read_saved_plan(self.project, io.BytesIO(data), shown)
+            return
+        if plan_only:  # found in a tree by its first KiB: plan JSON, or nothing of ours
+            doc = parse_json(decode(data))
+            if plans.is_plan_json(doc):
+                plans.collect_tokens(self.project, shown, doc)
             return
         text = decode(data)
         if not text or text.isspace():
@@ -209,6 +247,10 @@ def _worth_parsing(text: str) -> bool:
     if ("aws_eks_cluster_auth" in text or "external" in text) and SOURCE.search(text):
         return True
     if ("v1alpha1" in text or '"get-token"' in text) and LOCAL.search(text):
+        return True
+    if "cluster_ca_certificate" in text and any(
+        "base64decode" not in m.group(0) for m in CA_LINE.finditer(text)
+    ):
         return True
     return (
         "token" in text
@@ -270,13 +312,46 @@ def display(path: Path | str, base: Path) -> str:
         return Path(path).as_posix()
 
 
-def _expand(directory: Path) -> Iterator[Path]:
-    """The files of a directory tree that lint reads, recognised by name."""
+def module_files(directory: Path) -> list[Path]:
+    """The configuration files of a module directory (none, if it cannot be listed)."""
+    try:
+        with os.scandir(directory) as entries:
+            names = [e.name for e in entries if e.name.endswith(CONFIG_SUFFIXES)]
+    except OSError:
+        return []
+    return [directory / name for name in sorted(names)]
+
+
+def _expand(directory: Path) -> Iterator[tuple[Path, bool]]:
+    """The files of a directory tree that lint reads: recognised by name, or (True) a regular
+    file that no name accounts for whose first KiB says it is a plan."""
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
             if name.endswith(CONFIG_SUFFIXES + plans.PLAN_SUFFIXES) or name == "tfplan":
-                yield Path(root) / name
+                yield Path(root) / name, False
+            elif _plan_by_content(os.path.join(root, name)):
+                yield Path(root) / name, True
+
+
+def _plan_by_content(path: str) -> bool:
+    """Whether a regular file starts as a saved plan or plan JSON does; anything else in a tree
+    (a FIFO, a device, a file lint may not read) is none of lint's business and left unopened."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        fd = os.open(path, _SNIFF_FLAGS)
+    except OSError:
+        return False
+    try:
+        head = os.read(fd, SNIFF_BYTES)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    if head.startswith(plans.ZIP_MAGIC):
+        return plans.is_saved_plan(path)
+    return plans.starts_as_plan_json(head)
 
 
 def _parse_module(
@@ -308,8 +383,10 @@ def _parse_files(project: Project, module: Module, texts: dict[Path, str], base:
             module.files.append(parse_config(shown, text))
         except SyntaxProblem as e:
             project.problems.append(Problem(shown, e.line, e.column, e.detail))
+            module.unparsed.append(shown)
         except MemoryError:
             project.problems.append(Problem(shown, 1, 1, "out of memory parsing it"))
+            module.unparsed.append(shown)
 
 
 def _link_calls(project: Project) -> None:

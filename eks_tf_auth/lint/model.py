@@ -16,6 +16,7 @@ from eks_tf_auth.lint.hcl import Block, SourceFile
 class Module:
     directory: str  # a saved plan's snapshot modules are "<plan>!<module key>", a pipe's "<name>!"
     files: list[SourceFile] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)  # files that could not be parsed
 
     @property
     def blocks(self) -> Iterator[Block]:
@@ -26,6 +27,11 @@ class Module:
         for b in self.blocks:
             if b.kind == kind and (not first_labels or b.labels[:1] == first_labels):
                 yield b
+
+    def block(self, address: str) -> Block | None:
+        """The block at an address such as data.aws_eks_cluster_auth.this (ignoring an index)."""
+        kind, *labels = address.split("[", 1)[0].split(".")
+        return next((b for b in self.blocks if (b.kind, *b.labels) == (kind, *labels)), None)
 
 
 @dataclass(frozen=True)
@@ -66,3 +72,7 @@ class Project:
     plan_tokens: list[PlanToken] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     lines: dict[str, list[str]] = field(default_factory=dict)  # for suppression comments
+    # Files read only because a file given by name lives beside them: they complete its module
+    # (a data source declared in data.tf for the provider in providers.tf), but their own
+    # findings are not reported.
+    context: set[str] = field(default_factory=set)

@@ -5,6 +5,7 @@ the rules check like any other configuration."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -24,7 +25,11 @@ from eks_tf_auth.lint.model import Module, ModuleCall, PlanToken, Problem, Proje
 
 PLAN_SUFFIXES = (".tfplan", ".tfplan.json", ".plan.json")
 ZIP_MAGIC = b"PK\x03\x04"
+PLAN_MEMBER = "tfplan"  # the member every saved plan holds (the plan itself, protobuf)
 MODULES_JSON = "tfconfig/modules.json"
+# `terraform show -json` opens with its format version; a plan has one of these beside it.
+_PLAN_JSON_START = re.compile(rb'\A\s*\{\s*"format_version"\s*:')
+PLAN_JSON_KEYS = ("planned_values", "prior_state")
 # What is read from a saved plan: each member and all of them together are capped by size, and
 # a member that expands more than MAX_RATIO times (a zip bomb) is refused before it is read.
 MAX_MEMBERS_BYTES = 2 * MAX_INPUT_BYTES
@@ -60,6 +65,30 @@ def read_saved_plan(project: Project, source: BinaryIO, shown: str) -> None:
     except _ZIP_ERRORS as e:
         detail = str(e) or type(e).__name__
         project.problems.append(Problem(shown, 1, 1, f"not a readable saved plan: {detail}"))
+
+
+def is_saved_plan(path: str) -> bool:
+    """Whether a zip is a saved plan: it holds a `tfplan` member (only its directory is read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(info.filename == PLAN_MEMBER for info in archive.infolist())
+    except _ZIP_ERRORS:
+        return False
+
+
+def starts_as_plan_json(head: bytes) -> bool:
+    """Whether the first bytes of a file open a JSON object with `format_version`."""
+    return _PLAN_JSON_START.match(head) is not None
+
+
+def is_plan_json(doc: Any) -> bool:
+    """`format_version` and `planned_values` or `prior_state`: what `terraform show -json`
+    prints for a plan."""
+    return (
+        isinstance(doc, dict)
+        and "format_version" in doc
+        and any(key in doc for key in PLAN_JSON_KEYS)
+    )
 
 
 def _wanted(name: str) -> bool:

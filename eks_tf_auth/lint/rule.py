@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eks_tf_auth.lint.model import Problem, Project
+
+if TYPE_CHECKING:
+    from eks_tf_auth.lint.edits import Edit, FixContext
 
 DOCS_URL = "https://github.com/eks-tf-auth/eks-tf-auth/blob/v{version}/docs/rules/{rule_id}.md"
 
@@ -17,6 +21,15 @@ class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
     NOTE = "note"
+
+    def at_least(self, threshold: Severity) -> bool:
+        order = (Severity.NOTE, Severity.WARNING, Severity.ERROR)
+        return order.index(self) >= order.index(threshold)
+
+
+# --fail-on: the least severe finding that fails the run (exit 1).
+FAIL_ON = (Severity.ERROR.value, Severity.WARNING.value)
+DEFAULT_FAIL_ON = Severity.WARNING
 
 
 @dataclass(frozen=True, order=True)
@@ -36,6 +49,8 @@ class Rule:
     severity: Severity
     check: Callable[[Project], Iterator[Finding]]
     doc: str  # Markdown under fixed headings: What it does / Why is this bad? / Example
+    # --fix: the edits that resolve one finding; raises edits.Unfixable with the reason.
+    fix: Callable[[FixContext, Finding], Sequence[Edit]] | None = None
 
     @property
     def summary(self) -> str:
@@ -52,9 +67,15 @@ class Report:
     findings: tuple[Finding, ...]
     problems: tuple[Problem, ...]
     rules: tuple[Rule, ...]  # the rules that ran
+    fail_on: Severity = DEFAULT_FAIL_ON
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        """The findings that fail the run: those at or above --fail-on."""
+        return tuple(f for f in self.findings if f.severity.at_least(self.fail_on))
 
     @property
     def exit_code(self) -> int:
         if self.problems:
             return 2
-        return 1 if self.findings else 0
+        return 1 if self.failures else 0

@@ -10,7 +10,7 @@ from eks_tf_auth.access import report
 from eks_tf_auth.access.model import Mode
 from eks_tf_auth.commands import _options
 from eks_tf_auth.exec import argv, protocol
-from eks_tf_auth.lint import fix
+from eks_tf_auth.lint import fix, rule
 from eks_tf_auth.lint.formats import FORMATS
 from eks_tf_auth.render import atlantis, providers
 
@@ -32,6 +32,7 @@ def test_choices_and_defaults_equal_the_core() -> None:
     assert _options.FIX_MODES == fix.MODES
     assert tuple(m.value for m in Mode if m.has_api) == _options.AUTH_MODES
     assert _options.PLAN_OUTPUTS == report.OUTPUTS
+    assert _options.FAIL_ON == rule.FAIL_ON
 
 
 def _options_of(*path: str) -> dict[str, click.Parameter]:
@@ -55,6 +56,7 @@ def test_every_choice_a_command_offers_comes_from_the_shared_module() -> None:
         ("lint", "fix_mode"): _options.FIX_MODES,
         ("access-entries", "set-mode", "mode"): _options.AUTH_MODES,
         ("access-entries", "plan", "output"): _options.PLAN_OUTPUTS,
+        ("lint", "fail_on"): _options.FAIL_ON,
     }
     for (*path, name), choices in offered.items():
         param = _options_of(*path)[name]

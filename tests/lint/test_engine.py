@@ -12,6 +12,7 @@ from eks_tf_auth.errors import InputError
 from eks_tf_auth.lint import engine
 from eks_tf_auth.lint import loader as loader_limits
 from eks_tf_auth.lint.model import Problem
+from eks_tf_auth.lint.rule import Severity
 
 BAD = """\
 data "aws_eks_cluster_auth" "this" {
@@ -206,3 +207,49 @@ def test_a_50_mb_file_is_linted_in_bounded_time(
     assert capsys.readouterr().out == (
         "quiet/main.tf:1:1: error: larger than the 40 MiB limit; not read\n"
     )
+
+
+WARNING_ONLY = """\
+provider "kubernetes" {
+  exec {
+    api_version = "client.authentication.k8s.io/v1beta1"
+    command     = "aws"
+    args        = ["eks", "get-token", "--cluster-name", "prod"]
+  }
+}
+"""
+
+
+def test_fail_on_error_lets_warnings_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ETA007 (a warning) fails almost every adopter's first run; a team can gate on errors."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "main.tf", WARNING_ONLY)
+    assert cli.main(["lint"]) == 1
+    assert cli.main(["lint", "--fail-on", "error"]) == 0
+    assert "main.tf:2:3: ETA007" in capsys.readouterr().out  # still reported
+    write(tmp_path, ".eks-tf-auth.toml", '[lint]\nfail-on = "error"\n')
+    assert cli.main(["lint"]) == 0
+    assert cli.main(["lint", "--fail-on", "warning"]) == 1  # the command line wins
+    write(tmp_path, "bad/main.tf", BAD)
+    assert cli.main(["lint"]) == 1  # an error still fails
+    capsys.readouterr()
+    write(tmp_path, ".eks-tf-auth.toml", '[lint]\nfail-on = "note"\n')
+    assert cli.main(["lint"]) == 2
+    assert (
+        ".eks-tf-auth.toml:1:1: error: lint.fail-on must be one of 'error', 'warning'"
+        in capsys.readouterr().out
+    )
+
+
+def test_fail_on_in_pyproject_and_atlantis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "pyproject.toml", '[tool.eks-tf-auth.lint]\nfail-on = "error"\n')
+    write(tmp_path, "main.tf", WARNING_ONLY)
+    assert engine.load_config(tmp_path).fail_on is Severity.ERROR
+    assert cli.main(["lint", "--atlantis", "main.tf"]) == 0
+    out = capsys.readouterr().out
+    assert "fail" not in out.lower() and out.endswith("1 warning, none at error\n")

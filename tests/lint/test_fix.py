@@ -1,9 +1,16 @@
-"""--fix: ETA001 providers become exec blocks; everything else survives; fmt-clean; idempotent."""
+"""--fix: each fixable finding is rewritten, everything else survives and each finding left is
+listed with its reason (exit 1); every result parses, is `terraform fmt` clean and re-lints to
+exactly what was listed; running it again changes nothing.
+
+The cases in fixes/<case>/ are the shapes met in real repositories, each an `in/` tree, the `out/`
+tree --fix makes of it, and UNFIXED, the lines it prints for what it leaves."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import hcl2
@@ -15,17 +22,10 @@ from tests.support.terraform import fmt_check
 from tests.support.tools import require_tool
 
 FIXTURES = Path(__file__).parent / "fixtures"
+CASES = Path(__file__).parent / "fixes"
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = 'data "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
-
-
-@pytest.fixture
-def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    shutil.copytree(FIXTURES / "ETA001" / "bad", work / "bad")
-    shutil.copytree(ROOT / "examples" / "legacy-token", work / "legacy")
-    monkeypatch.chdir(work)
-    return work
+PROVIDER = 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n}\n'
 
 
 def write(root: Path, name: str, text: str) -> Path:
@@ -35,84 +35,199 @@ def write(root: Path, name: str, text: str) -> Path:
     return path
 
 
-def eta001(root: Path) -> set[str]:
-    report = engine.run([root], engine.Selection(select=("ETA001",)))
-    return {f"{f.path}:{f.line}" for f in report.findings}
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*") if p.is_file()}
 
 
-def test_fix_rewrites_what_it_can_and_keeps_the_rest(
-    tree: Path, capsys: pytest.CaptureFixture[str]
+def unfixed_lines(case: Path) -> list[str]:
+    listed = case / "UNFIXED"
+    return listed.read_text().splitlines() if listed.is_file() else []
+
+
+def parses(root: Path) -> None:
+    for path in root.rglob("*.tf"):
+        assert isinstance(hcl2.loads(path.read_text()), dict), path
+    for path in root.rglob("*.tf.json"):
+        assert isinstance(json.loads(path.read_text()), dict), path
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()))
+def test_fix_cases(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = {p: p.read_text() for p in tree.rglob("*.tf*")}
+    work = tmp_path / "work"
+    shutil.copytree(CASES / case / "in", work)
+    monkeypatch.chdir(work)
+    listed = unfixed_lines(CASES / case)
+    assert cli.main(["lint", "--fix", "."]) == (1 if listed else 0)
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if " not fixed: " in line] == listed
+    assert tree(work) == tree(CASES / case / "out")
+    parses(work)
+    # Re-linted, exactly what --fix listed is left.
+    left = engine.run([Path(".")], engine.Selection()).findings
+    assert Counter((f.path, f.rule_id) for f in left) == Counter(
+        (line.split(":")[0], line.split(" ")[1]) for line in listed
+    )
+    # And a second run has nothing more to do.
+    assert cli.main(["lint", "--fix", "."]) == (1 if listed else 0)
+    assert f"fixed 0 finding(s) in 0 file(s); {len(listed)} left" in capsys.readouterr().err
+    assert tree(work) == tree(CASES / case / "out")
+
+
+@pytest.mark.real
+def test_every_fix_result_is_terraform_fmt_clean(tmp_path: Path) -> None:
+    """The golden outputs, and what --fix makes of every rule's bad fixtures."""
+    terraform = require_tool("terraform")
+    proc = fmt_check(terraform, CASES, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    work = tmp_path / "work"
+    for bad in sorted(FIXTURES.glob("*/bad")):
+        shutil.copytree(bad, work / bad.parent.name)
+    shutil.copytree(ROOT / "examples" / "legacy-token", work / "legacy")
+    fixes = fix.fix([work])
+    fix.write(fixes.changes)
+    assert len(fixes.changes) >= 10 and fixes.unfixed
+    proc = fmt_check(terraform, work, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    parses(work)
+    left = engine.run([work], engine.Selection()).findings
+    assert Counter((f.path, f.rule_id) for f in left) == Counter(
+        (u.finding.path, u.finding.rule_id) for u in fixes.unfixed
+    )
+
+
+def test_fix_keeps_every_comment_and_leaves_what_it_cannot_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(FIXTURES / "ETA001" / "bad", work / "bad")
+    shutil.copytree(ROOT / "examples" / "legacy-token", work / "legacy")
+    monkeypatch.chdir(work)
+    before = {p: p.read_text() for p in work.rglob("*.tf*")}
     assert cli.main(["lint", "--fix", "--select", "ETA001", "."]) == 1  # unfixable ones remain
-    assert "fixed 6 file(s)" in capsys.readouterr().err
-    assert eta001(Path(".")) == {
-        "bad/child/modules/k8s/main.tf:6",  # through a module input: out of scope for a fix
-        "bad/functions/main.tf:17",  # the name is per instance (for_each)
-        "bad/helm/main.tf:20",  # helm 3.x object syntax
-        "bad/json/main.tf.json:6",  # JSON syntax
-    }
-    legacy = (tree / "legacy" / "main.tf").read_text()
+    err = capsys.readouterr().err
+    assert "fixed 11 finding(s) in 9 file(s); 2 left" in err
+    assert err.splitlines()[:2] == [
+        "bad/child/modules/k8s/main.tf:6:3: ETA001 not fixed: the token comes through module "
+        "input var.token, and this module does not know the cluster: give it the cluster name "
+        "and an exec block by hand",
+        "bad/functions/main.tf:18:3: ETA001 not fixed: data.aws_eks_cluster_auth.each has one "
+        "token per instance (count or for_each)",
+    ]
+    legacy = (work / "legacy" / "main.tf").read_text()
     assert 'data "aws_eks_cluster_auth"' not in legacy  # dropped once unused
     assert (
         'args        = ["exec", "--cluster-name", var.cluster_name, "--region", var.region]'
         in legacy
     )
-    assert legacy.startswith(before[tree / "legacy" / "main.tf"].split('data "aws_eks_cluster"')[0])
     for path, old in before.items():
         new = path.read_text()
         for line in old.splitlines():
             if line.lstrip().startswith("#"):
                 assert line in new, f"{path}: comment lost: {line}"
-        if path.suffix == ".tf":
-            assert isinstance(hcl2.loads(new), dict)
+    parses(work)
+    assert (work / "bad" / "crossfile" / "data.tf").read_text() == ""  # emptied, not deleted
 
 
-@pytest.mark.real
-def test_fixed_files_pass_terraform_fmt(tree: Path, tmp_path: Path) -> None:
-    cli.main(["lint", "--fix", "."])
-    proc = fmt_check(require_tool("terraform"), tree, tmp_path)
-    assert proc.returncode == 0, proc.stdout
-
-
-def test_fix_is_idempotent_and_diff_writes_nothing(
-    tree: Path, capsys: pytest.CaptureFixture[str]
+def test_diff_writes_nothing_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = (tree / "legacy" / "main.tf").read_text()
+    shutil.copytree(ROOT / "examples" / "legacy-token", tmp_path / "legacy")
+    monkeypatch.chdir(tmp_path)
+    before = (tmp_path / "legacy" / "main.tf").read_text()
     assert cli.main(["lint", "--fix", "--diff", "legacy"]) == 1
     diff = capsys.readouterr().out
     assert diff.startswith("--- a/legacy/main.tf\n+++ b/legacy/main.tf\n")
     assert "-  token                  = data.aws_eks_cluster_auth.this.token" in diff
-    assert (tree / "legacy" / "main.tf").read_text() == before
-    cli.main(["lint", "--fix", "legacy"])
-    once = (tree / "legacy" / "main.tf").read_text()
+    assert (tmp_path / "legacy" / "main.tf").read_text() == before
+    assert cli.main(["lint", "--fix", "legacy"]) == 0
     assert cli.main(["lint", "--fix", "--diff", "legacy"]) == 0
     assert capsys.readouterr().out == ""
-    cli.main(["lint", "--fix", "legacy"])
-    assert (tree / "legacy" / "main.tf").read_text() == once
 
 
-def test_fix_ephemeral(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_exits_1_with_reasons_when_only_unfixable_findings_are_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, --fix --diff printed nothing and exited 0 for what it silently skipped."""
+    shutil.copytree(CASES / "unfixable" / "in", tmp_path / "x")
+    monkeypatch.chdir(tmp_path / "x")
+    assert cli.main(["lint", "--fix", "--diff", "."]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert [line for line in captured.err.splitlines() if "not fixed" in line] == unfixed_lines(
+        CASES / "unfixable"
+    )
+    assert cli.main(["lint", "--fix", "--diff", "--select", "ETA003", "."]) == 0
+    assert (
+        cli.main(["lint", "--fix", "--diff", "--fail-on", "error", "--select", "ETA002", "."]) == 0
+    )
+    assert "ETA002 not fixed" in capsys.readouterr().err  # listed, but below the gate
+
+
+def test_fix_given_the_provider_file_removes_the_data_source_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit's `lint --fix providers.tf`: the data source in data.tf goes too."""
+    shutil.copytree(CASES / "crossfile-data" / "in", tmp_path / "stack")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "stack/providers.tf"]) == 0
+    assert "fixed 2 finding(s) in 2 file(s); 0 left" in capsys.readouterr().err
+    assert tree(tmp_path / "stack") == tree(CASES / "crossfile-data" / "out")
+
+
+def test_only_what_lint_reports_is_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suppressed findings, rules not selected and the files beside a file given are left."""
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path,
+        "a/main.tf",
+        AUTH + PROVIDER.replace(".token\n", ".token # eks-tf-auth:ignore ETA001 later\n"),
+    )
+    write(tmp_path, "b/main.tf", AUTH)
+    write(
+        tmp_path,
+        "b/other.tf",
+        'provider "kubernetes" {\n  exec {\n'
+        '    api_version = "client.authentication.k8s.io/v1alpha1"\n  }\n}\n',
+    )
+    fixes = fix.fix([Path("a"), Path("b/main.tf")])
+    assert fixes.changes and [c.path.as_posix() for c in fixes.changes] == ["b/main.tf"]  # ETA003
+    assert fixes.fixed[0].rule_id == "ETA003" and fixes.unfixed == ()
+    only = fix.fix([Path("b")], selection=engine.Selection(select=("ETA004",)))
+    assert [c.path.as_posix() for c in only.changes] == ["b/other.tf"]
+    assert "v1beta1" in only.changes[0].new
+
+
+def test_fix_ephemeral(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(ROOT / "examples" / "legacy-token", tmp_path / "legacy")
+    monkeypatch.chdir(tmp_path)
     assert cli.main(["lint", "--fix=ephemeral", "legacy"]) == 0
-    text = (tree / "legacy" / "main.tf").read_text()
+    text = (tmp_path / "legacy" / "main.tf").read_text()
     assert 'ephemeral "aws_eks_cluster_auth" "this" {' in text
     assert "token                  = ephemeral.aws_eks_cluster_auth.this.token" in text
     assert "data.aws_eks_cluster_auth" not in text
 
 
-def test_ephemeral_leaves_stored_tokens_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_ephemeral_leaves_stored_tokens_and_json_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     shutil.copytree(FIXTURES / "ETA002" / "bad", tmp_path / "x")
-    before = (tmp_path / "x" / "main.tf").read_text()
-    cli.main(["lint", "--fix=ephemeral", "x"])
+    write(tmp_path, "x/provider.tf", PROVIDER.replace(".a.", ".this."))
+    shutil.copytree(CASES / "json" / "in", tmp_path / "j")
+    before = tree(tmp_path)
+    assert cli.main(["lint", "--fix=ephemeral", "--select", "ETA001", "x", "j"]) == 1
+    assert tree(tmp_path) == before  # outputs cannot hold ephemeral values
+    err = capsys.readouterr().err
+    assert "j/main.tf.json:11:7: ETA001 not fixed: --fix=ephemeral does not rewrite .tf.json" in err
     assert (
-        tmp_path / "x" / "main.tf"
-    ).read_text() == before  # outputs cannot hold ephemeral values
+        "x/provider.tf:2:3: ETA001 not fixed: data.aws_eks_cluster_auth.this is also used by "
+        "output.token, which cannot hold an ephemeral value" in err
+    )
 
 
-def test_fix_keeps_exec_and_drops_the_token_and_skips_aliased_aws(tmp_path: Path) -> None:
+def test_fix_keeps_exec_drops_the_token_and_skips_aliased_aws(tmp_path: Path) -> None:
     write(
         tmp_path,
         "main.tf",
@@ -121,7 +236,7 @@ def test_fix_keeps_exec_and_drops_the_token_and_skips_aliased_aws(tmp_path: Path
         + '\nprovider "kubernetes" {\n  host  = "h"\n  token = data.aws_eks_cluster_auth.a.token\n'
         '  exec {\n    command = "eks-tf-auth"\n  }\n}\n',
     )
-    [change] = fix.fix([tmp_path])
+    [change] = fix.fix([tmp_path]).changes
     assert "token" not in change.new and 'command = "eks-tf-auth"' in change.new
     assert '  host = "h"\n' in change.new and "aws_eks_cluster_auth" not in change.new
     assert '"--region"' not in change.new
@@ -136,7 +251,7 @@ def test_fix_without_a_region_and_odd_neighbours(tmp_path: Path) -> None:
         '  dynamic "ignored" {\n    for_each = []\n    content {}\n  }\n}\n',
     )
     write(tmp_path, "quiet/main.tf", 'resource "x" "y" {}\n')
-    [change] = fix.fix([tmp_path / "main.tf"])
+    [change] = fix.fix([tmp_path / "main.tf"]).changes
     assert 'args        = ["exec", "--cluster-name", "c"]' in change.new
 
 
@@ -144,16 +259,12 @@ def test_fix_writes_through_a_symlink_and_keeps_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    shared = write(
-        tmp_path,
-        "shared/providers.tf",
-        AUTH + 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n}\n',
-    )
+    shared = write(tmp_path, "shared/providers.tf", AUTH + PROVIDER)
     shared.chmod(0o640)
     (tmp_path / "stack").mkdir()
     (tmp_path / "stack" / "providers.tf").symlink_to("../shared/providers.tf")
     assert cli.main(["lint", "--fix", "stack/providers.tf"]) == 0
-    assert "fixed 1 file(s)" in capsys.readouterr().err
+    assert "fixed 1 finding(s) in 1 file(s); 0 left" in capsys.readouterr().err
     link = tmp_path / "stack" / "providers.tf"
     assert link.is_symlink() and os.readlink(link) == "../shared/providers.tf"
     assert 'command     = "eks-tf-auth"' in shared.read_text()
@@ -171,3 +282,179 @@ def test_fix_refuses_what_it_cannot_rewrite(
     assert f"error: --fix rewrites files, and {given} is not a file or directory" in (
         capsys.readouterr().err
     )
+
+
+DYNAMIC = """\
+provider "kubernetes" {
+  token = var.on ? null : data.aws_eks_cluster_auth.a.token
+
+  dynamic "exec" {
+    for_each = var.on ? [1] : []
+    content {
+      command = "eks-tf-auth"
+      %s
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"),
+    [
+        (
+            {"main.tf": 'data "aws_eks_cluster_auth" "a" {}\n' + PROVIDER},
+            "data.aws_eks_cluster_auth.a has no name argument",
+        ),
+        ({"main.tf": AUTH + DYNAMIC % "args = [exec.key]"}, "the dynamic exec block uses"),
+        (
+            {
+                "main.tf.json": json.dumps(
+                    {
+                        "data": {"aws_eks_cluster_auth": {"a": {"name": "c"}}},
+                        "provider": {
+                            "kubernetes": {
+                                "token": "${var.on ? null : data.aws_eks_cluster_auth.a.token}",
+                                "dynamic": {
+                                    "exec": {
+                                        "for_each": "${var.on ? [1] : []}",
+                                        "content": {"command": "eks-tf-auth"},
+                                    }
+                                },
+                            }
+                        },
+                    }
+                )
+            },
+            "a dynamic exec block in .tf.json",
+        ),
+    ],
+    ids=["no-name", "iterator", "json-dynamic"],
+)
+def test_what_the_cluster_auth_fix_leaves(
+    files: dict[str, str], reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    fixes = fix.fix([Path(".")])
+    assert [u.finding.rule_id for u in fixes.unfixed] == ["ETA001"]
+    assert fixes.unfixed[0].reason.startswith(reason)
+    assert fixes.changes == () and fixes.exit_code == 1
+
+
+def test_a_blank_line_in_a_dynamic_exec_block_stays_blank(tmp_path: Path) -> None:
+    write(tmp_path, "main.tf", AUTH + DYNAMIC.replace("      %s\n", "\n"))
+    [change] = fix.fix([tmp_path]).changes
+    assert change.new == (
+        'provider "kubernetes" {\n\n  exec {\n    command = "eks-tf-auth"\n\n  }\n}\n'
+    )
+
+
+def test_a_token_and_exec_with_an_undeclared_data_source(tmp_path: Path) -> None:
+    """The token goes (ETA001 and ETA005 alike); there is no data source to remove."""
+    write(
+        tmp_path,
+        "main.tf",
+        'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.missing.token\n'
+        '  exec {\n    command = "eks-tf-auth"\n  }\n}\n',
+    )
+    fixes = fix.fix([tmp_path])
+    assert sorted(f.rule_id for f in fixes.fixed) == ["ETA001", "ETA005"]
+    assert (
+        fixes.changes[0].new
+        == 'provider "kubernetes" {\n  exec {\n    command = "eks-tf-auth"\n  }\n}\n'
+    )
+
+
+def test_nothing_is_removed_from_a_module_with_a_file_lint_could_not_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "data.tf", AUTH + 'data "aws_eks_cluster_auth" "unused" {\n  name = "u"\n}\n')
+    write(tmp_path, "providers.tf", PROVIDER)
+    write(tmp_path, "broken.tf", "locals {\n  t = data.aws_eks_cluster_auth.a.token\n")
+    fixes = fix.fix([Path(".")])
+    assert [c.path.as_posix() for c in fixes.changes] == ["providers.tf"]  # data.tf is kept
+    assert [(u.finding.rule_id, u.reason) for u in fixes.unfixed] == [
+        ("ETA003", "broken.tf could not be parsed and may use it")
+    ]
+    assert fixes.exit_code == 2  # and the file is a problem
+
+
+def test_diff_with_a_file_that_cannot_be_parsed_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "main.tf", 'provider "kubernetes" {\n  token = \n}\n# aws_eks_cluster_auth\n')
+    assert cli.main(["lint", "--fix", "--diff", "."]) == 2
+
+
+def test_ephemeral_through_a_local(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "main.tf",
+        AUTH + "locals {\n  t = data.aws_eks_cluster_auth.a.token\n}\n"
+        'provider "kubernetes" {\n  token = local.t\n}\n',
+    )
+    [change] = fix.fix([tmp_path], mode="ephemeral").changes
+    assert change.new == (
+        'ephemeral "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
+        "locals {\n  t = ephemeral.aws_eks_cluster_auth.a.token\n}\n"
+        'provider "kubernetes" {\n  token = local.t\n}\n'
+    )
+
+
+def test_fixes_that_stop_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path,
+        "main.tf",
+        'provider "helm" {\n  kubernetes = merge(local.k, { token = var.t, exec = local.e })\n}\n'
+        'provider "kubernetes" {\n  exec {\n    command = "aws"\n'
+        '    args    = values({ a = "eks", b = "get-token" })\n  }\n}\n',
+    )
+    write(
+        tmp_path,
+        "ca.tf.json",
+        json.dumps(
+            {
+                "provider": {
+                    "kubectl": {"cluster_ca_certificate": "x${var.certificate_authority_data}"}
+                }
+            }
+        ),
+    )
+    fixes = fix.fix([Path(".")])
+    assert sorted((u.finding.rule_id, u.reason) for u in fixes.unfixed) == [
+        ("ETA005", "helm's kubernetes attribute is built by an expression: edit it by hand"),
+        ("ETA007", '"get-token" is not in a list written out: add --output json by hand'),
+        ("ETA009", 'the value is not one "${...}" interpolation: decode it by hand'),
+    ]
+
+
+def test_nothing_in_a_saved_plan_is_fixed(tmp_path: Path) -> None:
+    from tests.lint.test_plans import saved_plan
+
+    config = (
+        AUTH
+        + 'data "aws_eks_cluster_auth" "unused" {\n  name = "u"\n}\n'
+        + 'provider "kubernetes" {\n  token = var.t\n'
+        "  cluster_ca_certificate = var.certificate_authority_data\n"
+        '  exec {\n    api_version = "client.authentication.k8s.io/v1alpha1"\n'
+        '    command = "aws"\n    args = ["eks", "get-token"]\n  }\n}\n'
+        'provider "kubernetes" {\n  alias = "a"\n  token = data.aws_eks_cluster_auth.a.token\n}\n'
+    )
+    saved_plan(tmp_path / "tfplan", {"tfplan": "", "tfconfig/m-/main.tf": config})
+    fixes = fix.fix([tmp_path / "tfplan"])
+    assert sorted(u.finding.rule_id for u in fixes.unfixed) == [
+        "ETA001",
+        "ETA003",
+        "ETA004",
+        "ETA005",
+        "ETA007",
+        "ETA009",
+    ]
+    assert {u.reason for u in fixes.unfixed} == {
+        "inside a saved plan: fix the configuration and plan again"
+    }

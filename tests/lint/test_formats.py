@@ -467,3 +467,35 @@ def test_atlantis_no_rules() -> None:
     output = atlantis.render(Report((), (), ()))
     assert output == "eks-tf-auth lint: 0 rules checked, no findings\n"
     assert atlantis_passes(output)
+
+
+def test_atlantis_fail_on_error_counts_warnings_as_warnings() -> None:
+    gated = Report(FINDINGS, (), RULES, Severity.ERROR)
+    output = atlantis.render(gated)
+    assert output.endswith("\n4 tests, 1 passed, 1 warning, 2 failures, 0 exceptions\n")
+    assert not atlantis_passes(output)
+    assert gated.exit_code == 1 and len(gated.failures) == 2
+
+
+def test_atlantis_warnings_below_fail_on_pass_every_atlantis() -> None:
+    warning = Finding("main.tf", 2, 3, "ETA007", "aws eks get-token: no json", Severity.WARNING)
+    note = Finding("main.tf", 9, 1, "ETA003", "a note", Severity.NOTE)
+    report = Report((warning, note), (), RULES, Severity.ERROR)
+    output = atlantis.render(report)
+    assert output == text.render(report) + (
+        "eks-tf-auth lint: 3 rules checked, 2 warnings, none at error\n"
+    )
+    assert atlantis_passes(output) and atlantis_legacy_passes(output)
+    assert report.exit_code == 0
+    assert Report((note,), (), RULES).exit_code == 0  # a note never fails
+
+
+def test_warning_rules_never_say_fail() -> None:
+    """Below --fail-on, their lines reach Atlantis, which up to v0.38 fails on "fail"."""
+    from eks_tf_auth.lint.rules import RULES as REAL
+
+    for rule in REAL:
+        if rule.severity is not Severity.ERROR:
+            source = Path(rule.check.__code__.co_filename).read_text()
+            check = source.split("def check", 1)[1].split("\ndef ", 1)[0]
+            assert "fail" not in check.lower(), rule.id

@@ -98,7 +98,8 @@ def test_json_syntax_lists_nested_blocks_and_lines() -> None:
     assert provider.line == 2 and [b.kind for b in provider.blocks] == ["exec"]
     assert provider.blocks[0].attributes["command"].expr == '"aws"'
     assert resource.attributes["tags"].refs == ("var.t", "local.u")
-    assert local.attributes["v"].refs == ("module.m.o",) and local.attributes["v"].line == 1
+    assert local.attributes["v"].refs == ("module.m.o",)
+    assert (local.attributes["v"].line, local.attributes["v"].column) == (5, 14)  # exact
 
 
 def test_template_references() -> None:
@@ -236,3 +237,46 @@ def test_json_lines_are_counted_once(monkeypatch: pytest.MonkeyPatch) -> None:
         text.splitlines().index('   "r19998": {') + 1,
         text.splitlines().index('   "r19999": {') + 1,
     ]
+
+
+def test_object_constructors_are_read_element_by_element() -> None:
+    text = (
+        'provider "helm" {\n  kubernetes = {\n    host = var.h # c\n'
+        '    "token" = data.x.y.token\n    "${var.k}" = 1\n    (var.k2) = 2\n'
+        '    exec = { args = ["a"] }\n  }\n  other = merge({ a = 1 }, {})\n}\n'
+    )
+    [provider] = parse_hcl("m.tf", text).blocks
+    items = provider.attributes["kubernetes"].items
+    assert list(items) == ["host", "token", "exec"]
+    token = items["token"]
+    assert (token.line, token.column, token.expr, token.refs) == (
+        4,
+        5,
+        "data.x.y.token",
+        ("data.x.y",),
+    )
+    assert text[token.start : token.end] == '"token" = data.x.y.token'
+    assert text[token.expr_start : token.end] == "data.x.y.token"
+    assert list(items["exec"].items) == ["args"]
+    assert provider.attributes["other"].items == {}
+
+
+def test_json_blocks_and_attributes_carry_their_spans() -> None:
+    text = (
+        '{\n  "data": {"aws_eks_cluster_auth": {"a": {"name": "c"}}},\n'
+        '  "provider": {"kubernetes": [\n'
+        '    {"token": "${x}",\n'
+        '     "dynamic": {"exec": {"for_each": [], "content": {"command": "a"}}}},\n'
+        '    {"alias": "b", "kubernetes": {"exec": {"command": "b"}}}\n  ]}\n}\n'
+    )
+    data, first, second = parse_json_config("m.tf.json", text).blocks
+    assert text[data.start : data.end] == '"data": {"aws_eks_cluster_auth": {"a": {"name": "c"}}}'
+    assert (data.line, data.column) == (2, 37)  # its label, "a"
+    assert text[first.start : first.end].startswith('{"token"')  # an element of two
+    token = first.attributes["token"]
+    assert text[token.start : token.end] == '"token": "${x}"' and token.refs == ()
+    [dynamic] = first.blocks
+    assert (dynamic.kind, dynamic.labels) == ("dynamic", ("exec",))
+    assert [b.kind for b in dynamic.blocks] == ["content"]
+    assert text[dynamic.start : dynamic.end].startswith('"dynamic": {"exec"')
+    assert [b.kind for b in second.blocks] == ["kubernetes"]

@@ -114,7 +114,7 @@ def lint_stdin(
         (PLAN, "-:1:1: ETA008 the plan carries an EKS token from output.t"),
         (STATE, "-:1:1: ETA008 the plan carries an EKS token from (unknown)"),
         (AUTH_TF, "-:5:3: ETA001"),
-        (AUTH_JSON, "-:1:1: ETA001"),
+        (AUTH_JSON, "-:1:86: ETA001"),  # exact: the token key
         ("# nothing to see\n", None),
     ],
     ids=["plan", "state", "hcl", "tf.json", "quiet"],
@@ -280,3 +280,161 @@ def test_memory_errors_are_problems_for_that_file(
         ("big/main.tf", "out of memory parsing it"),
         ("big/plan.tfplan.json", "out of memory reading it"),
     ]
+
+
+# --- a file given brings its module ------------------------------------------------------------
+
+LOCAL_TOKEN = AUTH + "locals {\n  token = data.aws_eks_cluster_auth.a.token\n}\n"
+PROVIDER_LOCAL = 'provider "kubernetes" {\n  token = local.token\n}\n'
+
+
+def test_a_file_given_is_linted_with_its_module_and_only_its_findings_reported(
+    tmp_path: Path,
+) -> None:
+    """pre-commit passes the staged files: a staged providers.tf whose token is declared in an
+    unstaged data.tf is still flagged, and data.tf's own findings are not."""
+    write(tmp_path, "stack/data.tf", LOCAL_TOKEN + 'data "aws_eks_cluster_auth" "unused" {\n}\n')
+    write(tmp_path, "stack/providers.tf", PROVIDER_LOCAL)
+    write(tmp_path, "stack/other.tofu", PROVIDER_LOCAL.replace("{\n", '{\n  alias = "o"\n', 1))
+    write(
+        tmp_path,
+        "stack/k/main.tf",
+        'variable "t" {}\nprovider "kubernetes" {\n  token = var.t\n}\n',
+    )
+    report = run(tmp_path, "stack/providers.tf")
+    assert [(f.path, f.line, f.rule_id) for f in report.findings] == [
+        ("stack/providers.tf", 2, "ETA001")
+    ]
+    both = run(tmp_path, "stack/providers.tf", "stack/data.tf", "stack/providers.tf")
+    assert {(f.path, f.rule_id) for f in both.findings} == {
+        ("stack/providers.tf", "ETA001"),
+        ("stack/data.tf", "ETA003"),
+    }
+    whole = run(tmp_path, "stack/providers.tf", "stack")
+    assert {f.path for f in whole.findings} == {
+        "stack/providers.tf",
+        "stack/data.tf",
+        "stack/other.tofu",
+    }
+
+
+def test_a_file_given_reaches_the_modules_it_calls(tmp_path: Path) -> None:
+    """What the dataflow reaches from a file given is reported where it lands."""
+    write(
+        tmp_path,
+        "root/main.tf",
+        'module "k" {\n  source = "./k"\n  t      = local.token\n}\n',
+    )
+    write(tmp_path, "root/data.tf", LOCAL_TOKEN)
+    write(
+        tmp_path, "root/k/main.tf", 'variable "t" {}\nprovider "kubernetes" {\n  token = var.t\n}\n'
+    )
+    report = run(tmp_path, "root/main.tf")
+    assert [(f.path, f.rule_id) for f in report.findings] == [("root/k/main.tf", "ETA001")]
+
+
+def test_a_file_beside_one_given_may_be_unreadable(tmp_path: Path) -> None:
+    write(tmp_path, "main.tf", AUTH_TF)
+    os.mkfifo(tmp_path / "fifo.tf")
+    report = run(tmp_path, "main.tf")
+    assert [f.rule_id for f in report.findings] == ["ETA001"]
+    assert [(p.path, p.message) for p in report.problems] == [
+        ("fifo.tf", "a pipe: lint reads only regular files")
+    ]
+    assert loader.module_files(tmp_path / "missing") == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'module "auth" { source = "./auth" }\n',
+        'module "auth" {source="./auth"}\n',
+    ],
+)
+def test_a_one_line_module_block_carries_its_outputs(tmp_path: Path, call: str) -> None:
+    write(tmp_path, "main.tf", call + 'provider "kubernetes" {\n  token = module.auth.token\n}\n')
+    write(
+        tmp_path,
+        "auth/main.tf",
+        AUTH + 'output "token" {\n  value = data.aws_eks_cluster_auth.a.token\n}\n',
+    )
+    report = run(tmp_path)
+    assert ("main.tf", 3, "ETA001") in [(f.path, f.line, f.rule_id) for f in report.findings]
+    given = run(tmp_path, "main.tf").findings
+    assert [(f.path, f.rule_id) for f in given if f.rule_id == "ETA001"] == [("main.tf", "ETA001")]
+
+
+def test_a_one_line_module_call_in_json(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "main.tf.json",
+        json.dumps(
+            {
+                "module": {"auth": {"source": "./auth"}},
+                "provider": {"kubernetes": {"token": "${module.auth.token}"}},
+            }
+        ),
+    )
+    write(
+        tmp_path,
+        "auth/main.tf",
+        AUTH + 'output "token" {\n  value = data.aws_eks_cluster_auth.a.token\n}\n',
+    )
+    assert [f.path for f in run(tmp_path).findings if f.rule_id == "ETA001"] == ["main.tf.json"]
+
+
+# --- plans in a tree, by content ---------------------------------------------------------------
+
+
+def test_plans_in_a_tree_are_found_by_content_whatever_their_name(tmp_path: Path) -> None:
+    members = {"tfplan": "\x00plan", "tfstate": STATE, "tfconfig/m-/main.tf": AUTH_TF}
+    saved_plan(tmp_path / "plans" / "plan.bin", members)
+    saved_plan(tmp_path / "plans" / "plan.out", {**members, "tfconfig/m-/main.tf": ""})
+    write(tmp_path, "plans/tfplan.json", PLAN)
+    write(tmp_path, "plans/show", json.dumps(json.loads(PLAN), indent=2))
+    # Not plans: a zip without a tfplan member, JSON that is not a plan, text, a FIFO.
+    saved_plan(tmp_path / "lambda.zip", {"index.py": TOKEN})
+    write(tmp_path, "state.json", json.dumps({"format_version": "1.0", "values": {"t": TOKEN}}))
+    write(tmp_path, "settings.json", json.dumps({"planned_values": {"t": TOKEN}}))
+    write(tmp_path, "README.md", f'{{"format_version": "1.2", "planned_values": "{TOKEN}"}}'[1:])
+    write(tmp_path, "PK", "PK\x03\x04 is not a zip")
+    write(tmp_path, "empty", "")
+    os.mkfifo(tmp_path / "fifo")
+    os.symlink("/dev/zero", tmp_path / "zero")
+    report = run(tmp_path)
+    assert sorted({(f.path, f.rule_id) for f in report.findings}) == [
+        ("plans/plan.bin", "ETA008"),
+        ("plans/plan.bin!main.tf", "ETA001"),
+        ("plans/plan.out", "ETA008"),
+        ("plans/show", "ETA008"),
+        ("plans/tfplan.json", "ETA008"),
+    ]
+    assert report.problems == ()
+
+
+def test_a_plan_by_content_that_cannot_be_read_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path, "broken.out", '{"format_version": "1.2", "planned_values": ')
+    [problem] = run(tmp_path).problems
+    assert (problem.path, problem.message) == ("broken.out", "invalid JSON: Expecting value")
+
+
+def test_sniffing_skips_what_it_cannot_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "plan.out", PLAN)
+    real_open = os.open
+
+    def refuse(path: str, *args: object, **kwargs: object) -> int:
+        if str(path).endswith("plan.out"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("eks_tf_auth.lint.loader.os.open", refuse)
+    assert run(tmp_path).findings == ()
+
+    def unreadable(fd: int, size: int) -> bytes:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("eks_tf_auth.lint.loader.os.open", real_open)
+    monkeypatch.setattr("eks_tf_auth.lint.loader.os.read", unreadable)
+    assert run(tmp_path).findings == ()

@@ -146,9 +146,15 @@ def test_synthetic_saved_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "the plan carries an EKS token from (unknown)",  # a state object with no name
     }
     assert [p.path for p in report.problems] == ["tfplan!broken/main.tf"]
-    assert fix.fix([tmp_path / "tfplan"]) == []  # a snapshot is never edited
+    fixes = fix.fix([tmp_path / "tfplan"])
+    assert fixes.changes == ()  # a snapshot is never edited
+    assert {u.reason for u in fixes.unfixed if u.finding.rule_id == "ETA001"} == {
+        "inside a saved plan: fix the configuration and plan again"
+    }
     assert cli.main(["lint", "--fix", str(tmp_path / "tfplan")]) == 2
-    assert "fixed 0 file(s)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "fixed 0 finding(s) in 0 file(s); 4 left" in err
+    assert "tfplan!mods/k/main.tf:3:3: ETA001 not fixed: inside a saved plan" in err
 
 
 def test_saved_plan_without_modules_json(tmp_path: Path) -> None:

@@ -34,14 +34,15 @@ def wheelhouse() -> Path:
     return found
 
 
-def try_repo(cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def try_repo(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The hook on the staged files (pre-commit's default), or with `--all-files`."""
     return subprocess.run(
         [
             require_tool("pre-commit"),
             "try-repo",
             str(ROOT),
             "eks-tf-auth-lint",
-            "--all-files",
+            *args,
             "--color",
             "never",
         ],
@@ -67,7 +68,7 @@ def test_hook_fails_on_the_anti_pattern_and_passes_after_fix(tmp_path: Path) -> 
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "legacy token")
-    failed = try_repo(repo, tmp_path)
+    failed = try_repo(repo, tmp_path, "--all-files")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "main.tf:20:3: ETA001" in failed.stdout
     fixed = subprocess.run(
@@ -80,6 +81,30 @@ def test_hook_fails_on_the_anti_pattern_and_passes_after_fix(tmp_path: Path) -> 
     )
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     git(repo, "add", ".")
-    passed = try_repo(repo, tmp_path)
+    passed = try_repo(repo, tmp_path, "--all-files")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_hook_on_a_commit_that_stages_only_the_provider_file(tmp_path: Path) -> None:
+    """pre-commit passes only the staged files: the data source is declared in data.tf, committed
+    before, and the commit stages providers.tf alone. The hook still sees the flow, and reports
+    the staged file only (data.tf's unused second data source is not this commit's business)."""
+    repo = tmp_path / "infra"
+    repo.mkdir()
+    (repo / "data.tf").write_text(
+        'data "aws_eks_cluster_auth" "this" {\n  name = var.cluster_name\n}\n\n'
+        'data "aws_eks_cluster_auth" "unused" {\n  name = var.cluster_name\n}\n\n'
+        "locals {\n  token = data.aws_eks_cluster_auth.this.token\n}\n"
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "data.tf")
+    git(repo, "commit", "-qm", "the data source")
+    (repo / "providers.tf").write_text(
+        'provider "kubernetes" {\n  host  = var.host\n  token = local.token\n}\n'
+    )
+    git(repo, "add", "providers.tf")
+    failed = try_repo(repo, tmp_path)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "providers.tf:3:3: ETA001" in failed.stdout
+    assert "data.tf" not in failed.stdout.split("- hook id")[-1]

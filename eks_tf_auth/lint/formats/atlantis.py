@@ -14,12 +14,14 @@ Atlantis decides from this output alone. What it parses (runatlantis/atlantis):
   first match of conftest's line `\d+ tests?, \d+ passed, \d+ warnings?, \d+ failures?,
   \d+ exceptions?(, \d skipped)?`.
 
-So a report with findings (or files that could not be parsed, which fail closed) prints the text
-format's lines and then conftest's summary line, counting every finding and problem as a failure
-(as the exit code does) and every rule without findings as passed. A clean report must not
-contain "fail" at all, or Atlantis up to v0.38 would fail it: it prints one non-empty line
-without conftest's summary, which Atlantis then leaves out of the comment. For sticky approvals,
-`policy_item_regex: '(?m)^.+:\d+:\d+: .+$'` makes each finding line an item of its own.
+So a report with failures (findings at or above --fail-on, and files that could not be parsed,
+which fail closed) prints the text format's lines and then conftest's summary line, counting them
+as failures (as the exit code does), the findings below --fail-on as warnings, and every rule
+without findings as passed. A report without failures must not contain "fail" at all, or
+Atlantis up to v0.38 would fail it: it prints its warnings, if any (no warning rule's message
+says "fail"), and then one non-empty line without conftest's summary, which Atlantis then leaves
+out of the comment. For sticky approvals, `policy_item_regex: '(?m)^.+:\d+:\d+: .+$'` makes
+each finding line an item of its own.
 """
 
 from __future__ import annotations
@@ -29,14 +31,19 @@ from eks_tf_auth.lint.rule import Report
 
 
 def render(report: Report) -> str:
-    failures = len(report.findings) + len(report.problems)
+    failures = len(report.failures) + len(report.problems)
+    warnings = len(report.findings) - len(report.failures)
+    checked = f"eks-tf-auth lint: {_count(len(report.rules), 'rule')} checked"
+    if not failures and not warnings:
+        return f"{checked}, no findings\n"
     if not failures:
-        return f"eks-tf-auth lint: {_count(len(report.rules), 'rule')} checked, no findings\n"
+        gate = report.fail_on.value
+        return f"{render_text(report)}{checked}, {_count(warnings, 'warning')}, none at {gate}\n"
     flagged = {f.rule_id for f in report.findings}
     passed = sum(1 for rule in report.rules if rule.id not in flagged)
     summary = (
-        f"{_count(passed + failures, 'test')}, {passed} passed, 0 warnings, "
-        f"{_count(failures, 'failure')}, 0 exceptions"
+        f"{_count(passed + warnings + failures, 'test')}, {passed} passed, "
+        f"{_count(warnings, 'warning')}, {_count(failures, 'failure')}, 0 exceptions"
     )
     return render_text(report) + summary + "\n"
 

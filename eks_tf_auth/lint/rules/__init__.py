@@ -12,6 +12,7 @@ from eks_tf_auth.lint.rules import (
     eta006_external_token,
     eta007_get_token_output,
     eta008_token_in_plan,
+    eta009_ca_certificate_base64,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -23,5 +24,6 @@ RULES: tuple[Rule, ...] = (
     eta006_external_token.RULE,
     eta007_get_token_output.RULE,
     eta008_token_in_plan.RULE,
+    eta009_ca_certificate_base64.RULE,
 )
 BY_ID = {rule.id: rule for rule in RULES}

@@ -1,5 +1,7 @@
 """## What it does
-Flags a provider that sets both `token` and an exec block (static or `dynamic "exec"`).
+Flags a provider that sets both `token` and an exec block (static or `dynamic "exec"`), unless
+they never coexist: `token = var.x ? null : ...` beside a `dynamic "exec"` whose `for_each` is
+the same condition the other way round (`var.x ? [1] : []`).
 
 ## Why is this bad?
 The static token wins: the exec block never runs, and the provider fails once the token
@@ -11,14 +13,15 @@ expires, however correct the exec block is.
       exec { command = "eks-tf-auth" }
     }
 
-Use instead: remove `token` and keep the exec block.
+Use instead: remove `token` and keep the exec block (`eks-tf-auth lint --fix` does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from eks_tf_auth.lint.connections import connections
+from eks_tf_auth.lint.connections import Where, connections, exclusive_exec, with_token_at
+from eks_tf_auth.lint.edits import Edit, FixContext, Unfixable, align_edit
 from eks_tf_auth.lint.model import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 
@@ -27,7 +30,12 @@ ID = "ETA005"
 
 def check(project: Project) -> Iterator[Finding]:
     for conn in connections(project):
-        if conn.token is not None and conn.has_exec and conn.token_expr.strip() != "null":
+        if (
+            conn.token is not None
+            and conn.has_exec
+            and conn.token_expr.strip() != "null"
+            and exclusive_exec(conn) is None
+        ):
             yield Finding(
                 conn.token.path,
                 conn.token.line,
@@ -38,4 +46,13 @@ def check(project: Project) -> Iterator[Finding]:
             )
 
 
-RULE = Rule(ID, "token-and-exec", Severity.ERROR, check, __doc__ or "")
+def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
+    conn = with_token_at(ctx.project, Where(finding.path, finding.line, finding.column))
+    if conn is None or conn.token_attribute is None:
+        raise Unfixable("helm's kubernetes attribute is built by an expression: edit it by hand")
+    if "!" in conn.module:
+        raise Unfixable("inside a saved plan: fix the configuration and plan again")
+    return [ctx.remove(conn.token_attribute, conn.provider.path), align_edit(conn.provider)]
+
+
+RULE = Rule(ID, "token-and-exec", Severity.ERROR, check, __doc__ or "", fix)

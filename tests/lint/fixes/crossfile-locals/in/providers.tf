@@ -1,0 +1,4 @@
+provider "kubernetes" {
+  host  = var.cluster_endpoint
+  token = local.token
+}

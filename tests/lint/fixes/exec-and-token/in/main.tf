@@ -1,0 +1,11 @@
+provider "kubernetes" {
+  host                   = var.host
+  cluster_ca_certificate = base64decode(var.ca)
+  token                  = var.token # left over from before exec
+
+  exec {
+    api_version = "client.authentication.k8s.io/v1alpha1"
+    command     = "eks-tf-auth"
+    args        = ["exec", "--cluster-name", var.cluster_name]
+  }
+}

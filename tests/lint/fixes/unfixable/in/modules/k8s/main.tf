@@ -1,0 +1,8 @@
+variable "token" {
+  type      = string
+  sensitive = true
+}
+
+provider "kubernetes" {
+  token = var.token
+}

@@ -1,0 +1,3 @@
+data "aws_eks_cluster" "this" {
+  name = var.cluster_name
+}
