@@ -8,9 +8,12 @@ and an injected clock."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -582,12 +585,20 @@ def test_the_console_script_against_moto(moto_cluster: str, moto_url: str, tmp_p
 
     real_tool("the eks-tf-auth console script")
     identities = {TEST_ACCESS_KEY: Identity("arn:aws:sts::123456789012:user/moto", TEST_SECRET)}
-    with EksApiDouble(cluster_id=moto_cluster, identities=identities) as double:
-        for by_region in eks_backends.values():
-            for backend in by_region.values():
-                if moto_cluster in backend.clusters:
-                    backend.clusters[moto_cluster].endpoint = double.url
-                    backend.clusters[moto_cluster].certificate_authority = {"data": double.ca_data}
+    clusters = [
+        backend.clusters[moto_cluster]
+        for by_region in eks_backends.values()
+        for backend in by_region.values()
+        if moto_cluster in backend.clusters
+    ]
+    # The session's shared cluster: point it at the double for this test only, then put back.
+    saved = [(c.endpoint, c.certificate_authority) for c in clusters]
+    with contextlib.ExitStack() as restore:
+        restore.callback(_restore, clusters, saved)
+        double = restore.enter_context(EksApiDouble(cluster_id=moto_cluster, identities=identities))
+        for cluster in clusters:
+            cluster.endpoint = double.url
+            cluster.certificate_authority = {"data": double.ca_data}
         env = clean_env(
             __import__("os").environ,
             HOME=str(tmp_path),
@@ -623,3 +634,9 @@ def test_the_console_script_against_moto(moto_cluster: str, moto_url: str, tmp_p
     assert checks["whoami"]["status"] == "fail"
     for secret in (TEST_ACCESS_KEY, TEST_SECRET, "k8s-aws-v1.", "X-Amz-Signature"):
         assert secret not in proc.stdout and secret not in proc.stderr
+
+
+def _restore(clusters: Sequence[Any], saved: Sequence[tuple[object, object]]) -> None:
+    for cluster, (endpoint, ca) in zip(clusters, saved, strict=True):
+        cluster.endpoint = endpoint
+        cluster.certificate_authority = ca
