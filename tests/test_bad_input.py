@@ -443,9 +443,7 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
     case = CASES[name]
     if case.setup is not None:
         case.setup(tmp_path)
-    env: dict[str, str | bytes] = {
-        k: v for k, v in aws_env.env.items() if k not in case.unset and not k.startswith("COV")
-    }
+    env: dict[str, str | bytes] = {k: v for k, v in aws_env.env.items() if k not in case.unset}
     for key, value in case.env.items():
         env[key] = os.fsencode(value.replace("{tmp}", str(tmp_path)))  # bytes pass any value
     argv = [a.replace("{tmp}", str(tmp_path)) for a in case.argv]

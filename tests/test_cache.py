@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -411,3 +412,51 @@ def test_cache_clear_says_why_it_does_not_clear(
     assert cli.main(["cache", "clear"]) == 2
     err = capsys.readouterr().err
     assert "is not used, so not cleared" in err and why in err
+
+
+def test_an_entry_that_vanishes_while_pruning_is_left_alone(cdir: Path) -> None:
+    cache.ensure_dir(str(cdir))
+    gone = cdir / f"{KEY}.token"
+    gone.write_text("x")
+    [entry] = list(os.scandir(cdir))
+    gone.unlink()
+    assert cache._stale(entry, time.time()) is False
+
+
+def test_a_cache_path_under_a_file_is_not_usable(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    assert cache.usable(str(tmp_path / "file" / "cache")) == "Not a directory"
+
+
+def test_a_body_that_is_not_utf8_is_a_miss_even_with_its_digest(cdir: Path) -> None:
+    cache.ensure_dir(str(cdir))
+    body = b'{"kind":"ExecCredential","x":"\xff"}\n'
+    now = time.time()
+    header = b"%s %s %d %d %s" % (
+        cache.FORMAT,
+        KEY.encode(),
+        int(now),
+        int(now + 600),
+        hashlib.sha256(body).hexdigest().encode(),
+    )
+    entry(cdir).write_bytes(header + b"\n" + body)
+    entry(cdir).chmod(0o600)
+    assert cache.read(str(cdir), KEY, now) is None
+
+
+def test_an_unreadable_config_file_enters_the_key_by_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[default]\n")
+    env = {"AWS_CONFIG_FILE": str(config), "HOME": str(tmp_path)}
+    readable = cache.invocation_key(["exec"], env)
+    real_open = os.open
+
+    def denied(path: str, *args: int) -> int:
+        if path == str(config):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args)
+
+    monkeypatch.setattr(os, "open", denied)
+    assert cache.invocation_key(["exec"], env) != readable

@@ -816,3 +816,29 @@ def test_readme_lists_every_disagreement() -> None:
             assert "[services NAME]" in notes
         for name in named:
             assert name in notes, name
+
+
+def test_dev_null_as_the_config_file_means_none(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    assert load_settings(os.environ, profile=None).region is None
+
+
+def test_a_config_file_too_large_or_unreadable_is_one_line(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eks_tf_auth.aws import config
+
+    files.config.write_text("[default]\nregion = eu-west-1\n" + "# pad\n" * 100)
+    monkeypatch.setattr(config, "MAX_CONFIG_SIZE", 64)
+    with pytest.raises(InputError, match="config: over 0 MiB"):
+        load_settings(os.environ, profile=None)
+    monkeypatch.setattr(config, "MAX_CONFIG_SIZE", 10 * 1024 * 1024)
+
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("builtins.open", denied)
+    with pytest.raises(InputError, match=r"cannot read the AWS config file .*: Permission denied"):
+        load_settings(os.environ, profile=None)

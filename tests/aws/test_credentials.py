@@ -241,3 +241,13 @@ def test_a_provider_error_outside_any_provider_names_the_chain() -> None:
 
     with pytest.raises(AwsError, match="from botocore's credential chain: boom"):
         chain_credentials(Sess())  # type: ignore[arg-type]
+
+
+def test_a_failing_credential_process_with_a_silent_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    process_profile(tmp_path, monkeypatch, script(tmp_path, "quiet", "exit 4"))
+    with caplog.at_level("DEBUG", logger="eks_tf_auth"), pytest.raises(AwsError) as caught:
+        chain_credentials(session("p", os.environ))
+    assert caught.value.message == "credential_process exited with status 4"
+    assert "credential_process stderr" not in caplog.text

@@ -326,3 +326,10 @@ def test_resolve_endpoint_settings_other_than_endpoint_ones_do_not_matter() -> N
     base = settings(fips=True, dualstack=False, mode="regional")
     other = replace(base, profile="dev", region="eu-west-1")
     assert resolve_endpoint("us-west-2", base) == resolve_endpoint("us-west-2", other)
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "https://user:pw@sts.example.com"])
+def test_an_endpoint_url_that_cannot_be_signed_for_is_refused(url: str) -> None:
+    with pytest.raises(InputError) as caught:
+        resolve_endpoint("us-west-2", AwsSettings(None, None, "regional", False, False, url))
+    assert "pw" not in caught.value.message

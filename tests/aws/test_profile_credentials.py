@@ -132,6 +132,9 @@ SCENARIOS: dict[str, Scenario] = {
         flag="dev",
         answers=True,
     ),
+    "config-default-beside-the-named-profile": Scenario(
+        config=f"[default]\n{keys(K1, S1)}[profile dev]\n{keys(K2, S2)}", flag="dev", answers=True
+    ),
     "credentials-in-config-profile-name-with-dots": Scenario(
         config=f"[profile team.dev@corp]\n{keys(K3, S3)}", flag="team.dev@corp", answers=True
     ),
