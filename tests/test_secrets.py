@@ -29,6 +29,16 @@ CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS
 ENDPOINT = "https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com"
 SECRETS = (TEST_SECRET, SESSION_TOKEN, EXTERNAL_ID, FILE_SECRET, "AKIAIOSFODNN7", "k8s-aws-v1.")
 EXEC = ["exec", "--cluster-name", "prod", "--region", "us-west-2"]
+REGION = ["--region", "us-west-2"]
+AWS_AUTH_UPSERT = [
+    "aws-auth",
+    "upsert",
+    "-f",
+    "{tmp}/aws-auth.yaml",
+    "--maproles",
+    "--rolearn",
+    ROLE,
+]
 KUBECONFIG = ["render", "kubeconfig", "--cluster-name", "prod", "--region", "eu-west-1"]
 
 
@@ -63,6 +73,12 @@ RUNS = {
     "render-kubeconfig-merge": Run(
         [*KUBECONFIG, "--endpoint", ENDPOINT, "--ca-data", CA, "--merge-into", "{tmp}/kubeconfig"]
     ),
+    "aws-auth-get-file": Run(["aws-auth", "get", "-f", "{tmp}/aws-auth.yaml"], data=True),
+    "aws-auth-upsert-file": Run([*AWS_AUTH_UPSERT, "--username", "deploy", "--groups", "ops"]),
+    "aws-auth-by-name-refused": Run(["aws-auth", "get", "--cluster-name", "prod", *REGION]),
+    "access-entries-plan-file": Run(
+        ["access-entries", "plan", "--from-aws-auth", "-f", "{tmp}/aws-auth.yaml"], data=True
+    ),
     "lint-plan-with-a-token": Run(["lint", "{tmp}/plan.json"]),
     "lint-plan-with-a-token-json": Run(["lint", "--format", "json", "{tmp}/plan.json"], data=True),
 }
@@ -90,6 +106,12 @@ def secret_env(aws_env: AwsEnv, moto_url: str, moto_cluster: str, tmp_path: Path
         "prior_state": {},
     }
     (tmp_path / "plan.json").write_text(json.dumps(plan))
+    (tmp_path / "aws-auth.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n"
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::123456789012:role/nodes\n"
+        "      username: system:node:{{EC2PrivateDNSName}}\n"
+        "      groups: [system:bootstrappers, system:nodes]\n"
+    )
     return aws_env
 
 
