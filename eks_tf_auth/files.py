@@ -87,3 +87,23 @@ def write_atomic(
 def _ids(fd: int) -> tuple[int, int]:
     st = os.fstat(fd)
     return st.st_uid, st.st_gid
+
+
+def read_text(
+    path: str, *, limit: int, label: str, kind: str, hint: str | None = None
+) -> str | None:
+    """A small UTF-8 file's text, or None where there is none. Larger than `limit` bytes is not
+    `kind` (e.g. "a kubeconfig"); errors name the file as `label` + path ("the kuberc ...")."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise InputError(f"cannot read {label}{path}: {e.strerror}") from e
+    if len(data) > limit:
+        raise InputError(f"{path} is over {limit // (1024 * 1024)} MiB: not {kind}", hint=hint)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read {label}{path}: not UTF-8 text") from e

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eks_tf_auth.errors import InputError
-from eks_tf_auth.files import check_writable, target_of, write_atomic
+from eks_tf_auth.files import check_writable, read_text, target_of, write_atomic
 from eks_tf_auth.validate import quoted
 
 SECTIONS = ("clusters", "contexts", "users")
@@ -102,22 +102,13 @@ def merge_into(path: str, new_text: str, *, set_context: bool) -> str | None:
 
 
 def _read(path: str) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_SIZE + 1)
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from e
-    if len(data) > MAX_SIZE:
-        raise InputError(
-            f"{path} is over {MAX_SIZE // (1024 * 1024)} MiB: not a kubeconfig",
-            hint="check the path given to --merge-into",
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"cannot read {path}: not UTF-8 text") from e
+    return read_text(
+        path,
+        limit=MAX_SIZE,
+        label="",
+        kind="a kubeconfig",
+        hint="check the path given to --merge-into",
+    )
 
 
 @contextlib.contextmanager

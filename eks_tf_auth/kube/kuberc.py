@@ -27,7 +27,7 @@ from typing import Any
 from eks_tf_auth import validate
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.exec.argv import DEFAULT_COMMAND
-from eks_tf_auth.files import check_writable, target_of, write_atomic
+from eks_tf_auth.files import check_writable, read_text, target_of, write_atomic
 from eks_tf_auth.kube.kubeconfig import locked
 from eks_tf_auth.validate import quoted
 
@@ -340,16 +340,4 @@ def _executable(path: str) -> bool:
 
 
 def _read(path: str) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_SIZE + 1)
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise InputError(f"cannot read the kuberc {path}: {e.strerror}") from e
-    if len(data) > MAX_SIZE:
-        raise InputError(f"{path} is over 1 MiB: not a kuberc")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"cannot read the kuberc {path}: not UTF-8 text") from e
+    return read_text(path, limit=MAX_SIZE, label="the kuberc ", kind="a kuberc")
