@@ -10,6 +10,7 @@ directory in its place is refused, never replaced.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 
@@ -92,15 +93,30 @@ def _ids(fd: int) -> tuple[int, int]:
 def read_text(
     path: str, *, limit: int, label: str, kind: str, hint: str | None = None
 ) -> str | None:
-    """A small UTF-8 file's text, or None where there is none. Larger than `limit` bytes is not
+    """A small UTF-8 file's text, or None where there is none; anything but a regular file is
+    refused without being waited on (a FIFO, a device). Larger than `limit` bytes is not
     `kind` (e.g. "a kubeconfig"); errors name the file as `label` + path ("the kuberc ...")."""
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
     except FileNotFoundError:
         return None
     except OSError as e:
         raise InputError(f"cannot read {label}{path}: {e.strerror}") from e
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise InputError(f"cannot read {label}{path}: {os.strerror(errno.EISDIR)}")
+        what = next(kind for test, kind in _KINDS if test(mode))
+        raise InputError(
+            f"cannot read {label}{path}: it is {what}, not a regular file",
+            hint="give the path of a file",
+        )
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:  # pragma: no cover - a regular file that fails mid-read (EIO)
+            raise InputError(f"cannot read {label}{path}: {e.strerror}") from e
     if len(data) > limit:
         raise InputError(f"{path} is over {limit // (1024 * 1024)} MiB: not {kind}", hint=hint)
     try:

@@ -267,6 +267,14 @@ CASES: dict[str, Case] = {
     "render-stdout-full": Case(
         ["render", "provider", "--cluster-name", "x"], 1, stdout="/dev/full"
     ),
+    "render-kuberc-into-fifo": Case(
+        ["render", "kuberc", "--command", str(BIN_DIR / "eks-tf-auth"), "--merge-into", "{tmp}/k"],
+        2,
+        setup=fifo("k"),
+    ),
+    "render-kuberc-into-directory": Case(
+        ["render", "kuberc", "--command", str(BIN_DIR / "eks-tf-auth"), "--merge-into", "{tmp}"], 2
+    ),
     "lint-fifo": Case(["lint", "{tmp}/main.tf"], 2, setup=fifo("main.tf"), report=True),
     "lint-dev-zero": Case(["lint", "/dev/zero"], 2, report=True),
     "lint-explain-huge-id": Case(["lint", "--explain", "X" * 100_000], 2),

@@ -685,15 +685,15 @@ def test_an_unreadable_kubeconfig_is_one_line(tmp_path: Path) -> None:
 
     path = tmp_path / "config"
     path.write_text(EXISTING)
-    real_open = open
+    real_open = os.open
 
-    def denied(file: object, *args: object, **kwargs: object) -> object:
+    def denied(file: str, *args: int) -> int:
         if str(file) == str(path):
             raise PermissionError(13, "Permission denied")
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(file, *args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("builtins.open", denied)
+        patch.setattr(os, "open", denied)
         with pytest.raises(InputError, match=r"cannot read .*config: Permission denied"):
             merge_into(str(path), rendered(), set_context=False)
 
