@@ -12,14 +12,17 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from eks_tf_auth.errors import InputError
 from eks_tf_auth.lint.inputs import MAX_HCL_BYTES, MIB, Unreadable, parse_json, position
 
-CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu")
+CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
+# OpenTofu reads foo.tofu instead of foo.tf, and foo.tofu.json instead of foo.tf.json, where both
+# sit in one directory (Terraform never reads the .tofu ones).
+_TOFU_TWINS = ((".tf.json", ".tofu.json"), (".tf", ".tofu"))
 _REFERENCE = re.compile(
     r"(?<![\w.\-])(?:"
     r"(?:data|ephemeral)\.[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*"
@@ -184,6 +187,20 @@ def _interpolation(expr: str, i: int, out: list[str]) -> int:
         out.append(c)
         i += 1
     return n
+
+
+def tofu_twin(name: str) -> str | None:
+    """The name of the `.tofu` file that OpenTofu reads instead of `name`, if it is a .tf one."""
+    for suffix, twin in _TOFU_TWINS:
+        if name.endswith(suffix):
+            return name[: -len(suffix)] + twin
+    return None
+
+
+def shadowed(name: str, names: Collection[str]) -> bool:
+    """Whether OpenTofu ignores the configuration file `name` because its `.tofu` twin is among
+    the `names` of its directory."""
+    return tofu_twin(name) in names
 
 
 def parse_config(path: str, text: str) -> SourceFile:

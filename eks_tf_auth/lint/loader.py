@@ -5,7 +5,9 @@ only the staged files); the findings of the files it brought along are not repor
 none of whose files mentions anything a rule looks for is never parsed: that is what keeps a large
 tree fast.
 
-Configuration files are recognised by name. In a directory tree, a saved plan is recognised by
+Configuration files are recognised by name (`.tf`, `.tf.json`, `.tofu`, `.tofu.json`); where a
+`.tofu` file and its `.tf` twin sit side by side, lint reads what OpenTofu reads, the `.tofu` one.
+In a directory tree, a saved plan is recognised by
 its content whatever its name (a zip holding a `tfplan` member), and so is plan JSON (an object
 that opens with `format_version` and has `planned_values` or `prior_state`); only files that no
 name accounts for are sniffed, by their first KiB. A file given by a name that does not say (a
@@ -35,6 +37,8 @@ from eks_tf_auth.lint.hcl import (
     is_json_config,
     looks_like_json,
     parse_config,
+    shadowed,
+    tofu_twin,
 )
 from eks_tf_auth.lint.inputs import (
     MAX_INPUT_BYTES,
@@ -143,12 +147,18 @@ class _Inputs:
                 self.given.add(file)
                 self._file(file, plan_only=by_content)
         elif stat.S_ISREG(mode):
+            if not path.name.endswith(CONFIG_SUFFIXES):
+                self.given.add(path)
+                self._file(path)
+                return
+            siblings = module_files(path.parent)  # the rest of its module comes along
+            twin = path.with_name(tofu_twin(path.name) or path.name)
+            if twin in siblings:  # foo.tf beside foo.tofu: OpenTofu reads the twin instead
+                path = twin
             self.given.add(path)
-            self._file(path)
-            if path.name.endswith(CONFIG_SUFFIXES):  # and the rest of its module
-                for sibling in module_files(path.parent):
-                    self.beside.add(sibling)
-                    self._file(sibling)
+            for sibling in [path, *siblings]:
+                self.beside.add(sibling)
+                self._file(sibling)
         else:  # a pipe the user named (or a device, which read_file refuses unopened)
             shown = display(path, self.base)
             self._guard(
@@ -209,6 +219,7 @@ class _Inputs:
             self.sniffed[file] = str(directory)
             return
         doc = parse_json(text)
+        plans.check_not_encrypted(doc)
         if is_json_config(doc) and not file.name.endswith(plans.PLAN_SUFFIXES):
             self._config(directory, file, text)
             self.sniffed[file] = str(directory)
@@ -316,10 +327,10 @@ def module_files(directory: Path) -> list[Path]:
     """The configuration files of a module directory (none, if it cannot be listed)."""
     try:
         with os.scandir(directory) as entries:
-            names = [e.name for e in entries if e.name.endswith(CONFIG_SUFFIXES)]
+            names = {e.name for e in entries if e.name.endswith(CONFIG_SUFFIXES)}
     except OSError:
         return []
-    return [directory / name for name in sorted(names)]
+    return [directory / name for name in sorted(names) if not shadowed(name, names)]
 
 
 def _expand(directory: Path) -> Iterator[tuple[Path, bool]]:
@@ -327,7 +338,10 @@ def _expand(directory: Path) -> Iterator[tuple[Path, bool]]:
     file that no name accounts for whose first KiB says it is a plan."""
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        names = set(files)
         for name in sorted(files):
+            if shadowed(name, names):  # OpenTofu reads its .tofu twin instead
+                continue
             if name.endswith(CONFIG_SUFFIXES + plans.PLAN_SUFFIXES) or name == "tfplan":
                 yield Path(root) / name, False
             elif _plan_by_content(os.path.join(root, name)):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from eks_tf_auth import token
-from eks_tf_auth.lint.hcl import CONFIG_SUFFIXES, SyntaxProblem, parse_config
+from eks_tf_auth.lint.hcl import CONFIG_SUFFIXES, SyntaxProblem, parse_config, shadowed
 from eks_tf_auth.lint.inputs import (
     MAX_INPUT_BYTES,
     MIB,
@@ -91,6 +91,17 @@ def is_plan_json(doc: Any) -> bool:
     )
 
 
+def check_not_encrypted(doc: Any) -> None:
+    """Refuse OpenTofu's encrypted plan (or state): a JSON envelope with `encryption_version`
+    and `encrypted_data` that only the key can open, which would otherwise read as a plan that
+    holds no token."""
+    if isinstance(doc, dict) and "encryption_version" in doc and "encrypted_data" in doc:
+        raise Unreadable(
+            "an encrypted OpenTofu plan or state: lint cannot read it; "
+            "lint the output of `tofu show -json` on it instead"
+        )
+
+
 def _wanted(name: str) -> bool:
     """The members lint reads: the state, the configuration snapshot and its module list."""
     return (
@@ -165,7 +176,9 @@ def _read_snapshot(
         if folder.startswith("m-"):
             by_key.setdefault(folder[2:], []).append(info)
     for key, members in sorted(by_key.items()):
-        texts = {i.filename: _text(archive, i) for i in sorted(members, key=lambda i: i.filename)}
+        names = {i.filename.rsplit("/", 1)[1] for i in members}
+        active = [i for i in members if not shadowed(i.filename.rsplit("/", 1)[1], names)]
+        texts = {i.filename: _text(archive, i) for i in sorted(active, key=lambda i: i.filename)}
         module = Module(f"{shown}!{key}")
         project.modules[module.directory] = module
         for member, text in texts.items():
