@@ -3,6 +3,8 @@ locals, module inputs and module outputs, to a fixpoint over every module lint r
 
 A value is *tainted* when its expression references a source or a tainted symbol; a taint
 remembers the source it came from and the first path by which it arrived, for the message.
+`ephemeral.aws_eks_cluster_auth` is a source of its own kind (`Kind.EPHEMERAL`, for ETA011): its
+token is minted once per run and not renewed within it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ META_ARGUMENTS = frozenset({"source", "version", "providers", "count", "for_each
 class Kind(enum.Enum):
     AUTH = "data.aws_eks_cluster_auth"
     EXTERNAL = 'data "external"'
+    EPHEMERAL = "ephemeral.aws_eks_cluster_auth"  # minted per run, not renewed within it
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Flow:
 
     def _lookup(self, module: str, ref: str) -> Taint | None:
         parts = ref.split(".")
+        if parts[:2] == ["ephemeral", AUTH_TYPE] and len(parts) >= 3:
+            return Taint(Kind.EPHEMERAL, ".".join(parts[:3]))
         if parts[0] == "data" and len(parts) >= 3:
             if parts[1] == AUTH_TYPE:
                 return Taint(Kind.AUTH, ".".join(parts[:3]))
