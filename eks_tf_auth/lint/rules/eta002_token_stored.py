@@ -43,10 +43,11 @@ def check(project: Project) -> Iterator[Finding]:
                     continue
                 if block.kind == "locals" and not _KUBECONFIG_LOCAL.search(attr.name + attr.expr):
                     continue  # a plain local is only a step; where it ends up is reported
+                line, column = flow.site(directory, block.path, attr, Kind.AUTH)
                 yield Finding(
                     block.path,
-                    attr.line,
-                    attr.column,
+                    line,
+                    column,
                     ID,
                     f"{_where(block, attr.name)} stores the token from {taint.describe()} in "
                     "plan and state, where it goes stale after 15 minutes",
