@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from eks_tf_auth.lint import docs, rules
+from eks_tf_auth.lint import docs, providers, rules
 from eks_tf_auth.lint.rule import Rule, Severity
 from eks_tf_auth.lint.rules import BY_ID, RULES
 
@@ -48,10 +48,25 @@ def test_readme_rules_table_is_current() -> None:
     assert docs.replace_table(readme, docs.readme_table(RULES)) == readme, "run `make docs`"
 
 
+def test_providers_doc_is_current() -> None:
+    path = ROOT / docs.PROVIDERS_DOC
+    assert path.read_text() == docs.providers_markdown(providers.FORMS), "run `make docs`"
+
+
+def test_providers_doc_has_a_row_per_form() -> None:
+    text = docs.providers_markdown(providers.FORMS)
+    rows = [line for line in text.splitlines() if line.startswith("| [`")]
+    assert len(rows) == len(providers.FORMS)
+    for form, row in zip(providers.FORMS, rows, strict=True):
+        assert row.startswith(f"| [`{form.provider}`]({form.docs}) | {form.versions} |")
+        assert ("| yes: an `exec" in row) is not bool(form.unfixable)
+
+
 def test_write_all_writes_what_the_tests_expect(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text(f"x\n{docs.README_BEGIN}\nold\n{docs.README_END}\ny\n")
     docs.write_all(str(tmp_path))
     assert docs.readme_table(RULES) in (tmp_path / "README.md").read_text()
+    assert (tmp_path / docs.PROVIDERS_DOC).read_text() == docs.providers_markdown(providers.FORMS)
     assert sorted(p.name for p in (tmp_path / "docs" / "rules").iterdir()) == [
         f"{r.id}.md" for r in RULES
     ]
