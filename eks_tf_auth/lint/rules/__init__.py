@@ -13,6 +13,7 @@ from eks_tf_auth.lint.rules import (
     eta007_get_token_output,
     eta008_token_in_plan,
     eta009_ca_certificate_base64,
+    eta010_exec_identity,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -25,5 +26,6 @@ RULES: tuple[Rule, ...] = (
     eta007_get_token_output.RULE,
     eta008_token_in_plan.RULE,
     eta009_ca_certificate_base64.RULE,
+    eta010_exec_identity.RULE,
 )
 BY_ID = {rule.id: rule for rule in RULES}
