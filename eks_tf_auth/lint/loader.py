@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from eks_tf_auth.lint import plans
+from eks_tf_auth.lint import plans, terragrunt
 from eks_tf_auth.lint.flow import Flow
 from eks_tf_auth.lint.hcl import (
     CONFIG_SUFFIXES,
@@ -93,6 +93,15 @@ def load(
         _link_calls(project)
         todo = _reached(project, callers) & set(texts)
     _parse_deferred(project, deferred, base)
+    if inputs.terragrunt:  # what Terragrunt's .hcl files generate, by unit (terragrunt.py)
+        terragrunt.add_units(
+            project,
+            inputs.terragrunt,
+            texts,
+            display=lambda p: display(p, base),
+            module_files=module_files,
+            worth=_worth_parsing,
+        )
     return project
 
 
@@ -121,6 +130,7 @@ class _Inputs:
         self.given: set[Path] = set()  # files named, or found in a directory named
         self.beside: set[Path] = set()  # files read because a file named lives beside them
         self._seen: set[Path] = set()
+        self.terragrunt: dict[Path, str] = {}  # .hcl files, read for terragrunt.py
 
     def read(self, paths: Sequence[Path]) -> dict[str, dict[Path, str]]:
         for path in dict.fromkeys(paths):
@@ -174,7 +184,9 @@ class _Inputs:
         if file in self._seen:
             return
         self._seen.add(file)
-        if file.name.endswith(CONFIG_SUFFIXES):  # by name: no sniffing in a large tree
+        if terragrunt.is_config(file.name):
+            self._guard(file, lambda: self.terragrunt.__setitem__(file, _read_text(file)))
+        elif file.name.endswith(CONFIG_SUFFIXES):  # by name: no sniffing in a large tree
             self._guard(file, lambda: self._config(file.parent, file, _read_text(file)))
         else:
             self._guard(
@@ -342,7 +354,11 @@ def _expand(directory: Path) -> Iterator[tuple[Path, bool]]:
         for name in sorted(files):
             if shadowed(name, names):  # OpenTofu reads its .tofu twin instead
                 continue
-            if name.endswith(CONFIG_SUFFIXES + plans.PLAN_SUFFIXES) or name == "tfplan":
+            if (
+                name.endswith(CONFIG_SUFFIXES + plans.PLAN_SUFFIXES)
+                or name == "tfplan"
+                or terragrunt.is_config(name)
+            ):
                 yield Path(root) / name, False
             elif _plan_by_content(os.path.join(root, name)):
                 yield Path(root) / name, True
