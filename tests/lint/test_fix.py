@@ -199,14 +199,143 @@ def test_only_what_lint_reports_is_fixed(tmp_path: Path, monkeypatch: pytest.Mon
     assert "v1beta1" in only.changes[0].new
 
 
-def test_fix_ephemeral(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+EPHEMERAL_VERSIONS = """\
+terraform {
+  required_version = "%s"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "%s"
+    }
+  }
+}
+"""
+
+
+def test_fix_ephemeral(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     shutil.copytree(ROOT / "examples" / "legacy-token", tmp_path / "legacy")
     monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    # The example asks for Terraform >= 1.3 and aws >= 5.0: not enough for the ephemeral resource.
+    assert cli.main(["lint", "--fix=ephemeral", "legacy"]) == 1
+    assert tree(tmp_path) == before
+    assert (
+        "legacy/main.tf:20:3: ETA001 not fixed: --fix=ephemeral needs Terraform >= 1.10.0 "
+        '(required_version = ">= 1.10.0") and the aws provider >= 5.84.0 (version = ">= 5.84.0"), '
+        "which the version constraints do not guarantee"
+    ) in capsys.readouterr().err
+    with (tmp_path / "legacy" / "main.tf").open("a") as main:
+        main.write("\n" + EPHEMERAL_VERSIONS % (">= 1.10", "~> 5.84"))
     assert cli.main(["lint", "--fix=ephemeral", "legacy"]) == 0
     text = (tmp_path / "legacy" / "main.tf").read_text()
     assert 'ephemeral "aws_eks_cluster_auth" "this" {' in text
     assert "token                  = ephemeral.aws_eks_cluster_auth.this.token" in text
     assert "data.aws_eks_cluster_auth" not in text
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"),
+    [
+        ({}, "Terraform >= 1.10.0 (required_version"),  # no constraints at all
+        ({"main.tf": EPHEMERAL_VERSIONS % (">= 1.9", ">= 5.84.0")}, "Terraform >= 1.10.0"),
+        ({"main.tf": EPHEMERAL_VERSIONS % ("> 1.9", ">= 5.84.0")}, "Terraform >= 1.10.0"),
+        ({"main.tf": EPHEMERAL_VERSIONS % (">= 1.10.0-beta1", ">= 5.84")}, "Terraform"),
+        ({"main.tf": EPHEMERAL_VERSIONS % (">= 1.10", ">= 5.83, != 5.83.1")}, "the aws provider"),
+        ({"main.tf": 'terraform {\n  required_version = ">= 1.10"\n}\n'}, "the aws provider"),
+        (
+            {
+                "main.tf": EPHEMERAL_VERSIONS % (">= 1.10", ">= 5.84"),
+                "extra.tofu": "locals {}\n",  # OpenTofu reads this module: it needs 1.11
+            },
+            "OpenTofu >= 1.11.0",
+        ),
+        (
+            {"main.tf": EPHEMERAL_VERSIONS % ("${var.v}", "${var.v}")},  # not a constraint
+            "Terraform >= 1.10.0",
+        ),
+        ({"main.tf": EPHEMERAL_VERSIONS % ("1.x", ">= 5.84")}, "Terraform"),  # unreadable
+    ],
+    ids=[
+        "none",
+        "older",
+        "above-1.9",
+        "pre-release",
+        "aws-older",
+        "no-aws",
+        "tofu",
+        "expr",
+        "typo",
+    ],
+)
+def test_fix_ephemeral_refuses_without_version_guarantees(
+    files: dict[str, str], reason: str, tmp_path: Path
+) -> None:
+    write(tmp_path, "main.tf", AUTH + PROVIDER + files.pop("main.tf", ""))
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    fixes = fix.fix([tmp_path], mode="ephemeral")
+    [unfixed] = fixes.unfixed
+    assert unfixed.reason.startswith(f"--fix=ephemeral needs {reason}"), unfixed.reason
+    assert fixes.changes == ()
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"main.tf": EPHEMERAL_VERSIONS % (">= 1.10.0", ">= 5.84.0")},
+        {"main.tf": EPHEMERAL_VERSIONS % ("~> 1.10", "~> 5.84")},
+        {  # several terraform blocks and the old string form intersect
+            "main.tf": 'terraform {\n  required_version = ">= 1.3"\n}\n'
+            'terraform {\n  required_version = ">= 1.10, < 2.0"\n'
+            '  required_providers {\n    aws = ">= 5.90"\n  }\n}\n',
+        },
+        {"main.tf": EPHEMERAL_VERSIONS % (">= 1.11", ">= 6.0"), "x.tofu": "locals {}\n"},
+        {
+            "provider.tf.json": json.dumps(
+                {
+                    "terraform": {
+                        "required_version": ">= 1.10",
+                        "required_providers": {"aws": {"version": ">= 5.84"}},
+                    },
+                    "provider": {"aws": {"region": "eu-west-1"}},
+                }
+            )
+        },
+    ],
+    ids=["plain", "pessimistic", "intersect", "tofu", "json"],
+)
+def test_fix_ephemeral_with_version_guarantees(files: dict[str, str], tmp_path: Path) -> None:
+    write(tmp_path, "main.tf", AUTH + PROVIDER + files.pop("main.tf", ""))
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    fixes = fix.fix([tmp_path], mode="ephemeral")
+    assert fixes.unfixed == ()
+    [change] = fixes.changes
+    assert change.new.startswith('ephemeral "aws_eks_cluster_auth" "a" {')
+
+
+def test_fix_ephemeral_takes_the_callers_constraints(tmp_path: Path) -> None:
+    """Terraform intersects every module's constraints: the root's guarantee holds in a child."""
+    write(
+        tmp_path,
+        "main.tf",
+        'module "k8s" {\n  source = "./k8s"\n}\n'
+        + AUTH
+        + PROVIDER
+        + EPHEMERAL_VERSIONS % (">= 1.10", ">= 5.84"),
+    )
+    write(tmp_path, "k8s/main.tf", AUTH + PROVIDER)
+    fixes = fix.fix([tmp_path], mode="ephemeral")
+    assert fixes.unfixed == ()
+    assert [c.path.relative_to(tmp_path).as_posix() for c in fixes.changes] == [
+        "k8s/main.tf",
+        "main.tf",
+    ]
+    only_child = fix.fix([tmp_path / "k8s"], mode="ephemeral")
+    assert only_child.changes == () and "Terraform >= 1.10.0" in only_child.unfixed[0].reason
 
 
 def test_ephemeral_leaves_stored_tokens_and_json_alone(
@@ -394,11 +523,13 @@ def test_ephemeral_through_a_local(tmp_path: Path) -> None:
     write(
         tmp_path,
         "main.tf",
-        AUTH + "locals {\n  t = data.aws_eks_cluster_auth.a.token\n}\n"
+        EPHEMERAL_VERSIONS % (">= 1.10", ">= 5.84")
+        + AUTH
+        + "locals {\n  t = data.aws_eks_cluster_auth.a.token\n}\n"
         'provider "kubernetes" {\n  token = local.t\n}\n',
     )
     [change] = fix.fix([tmp_path], mode="ephemeral").changes
-    assert change.new == (
+    assert change.new == EPHEMERAL_VERSIONS % (">= 1.10", ">= 5.84") + (
         'ephemeral "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
         "locals {\n  t = ephemeral.aws_eks_cluster_auth.a.token\n}\n"
         'provider "kubernetes" {\n  token = local.t\n}\n'

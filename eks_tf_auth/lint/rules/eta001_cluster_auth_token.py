@@ -28,10 +28,24 @@ Use instead an exec block, which asks for a fresh token whenever the provider st
 `.tf.json` alike, and removes the data source (wherever it is declared) and the locals that only
 carried its token; where the provider already has an exec block, it removes the token, and a
 `dynamic "exec"` that is only there when the token is not becomes a plain exec block.
-`--fix=ephemeral` switches to `ephemeral "aws_eks_cluster_auth"` (Terraform >= 1.10) instead.
 --fix lists, with the reason, what it cannot rewrite: a token that comes in through a module
 input or output (the module does not know the cluster), a data source that is not declared in
 the module, or one per instance (`count`, `for_each`).
+
+## Ephemeral: what it fixes and what it does not
+`ephemeral "aws_eks_cluster_auth"` (AWS provider >= 5.84.0, with Terraform >= 1.10 or
+OpenTofu >= 1.11) is never written to the plan file or state, and a saved plan asks for a new
+token when it is applied: saved plans and Atlantis applies work. But the token is still minted
+once per run, when the provider is configured, and nothing renews it within that run: an apply
+that lasts longer than 15 minutes still gets `Unauthorized` from its last requests. exec asks
+for a token whenever the old one runs out, so it stays the default fix.
+
+`--fix=ephemeral` switches to the ephemeral resource instead, and only where the configuration
+guarantees the versions it needs: every version the `terraform { required_version }`
+constraints of the module and its callers admit is at least 1.10 (1.11 where the module has
+`.tofu` files, which only OpenTofu reads), and every version `required_providers` admits for
+`aws` is at least 5.84.0. Otherwise it lists the finding with the reason. ETA011 notes providers
+that use the ephemeral token.
 """
 
 from __future__ import annotations
@@ -39,6 +53,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from eks_tf_auth.lint import versions
 from eks_tf_auth.lint.connections import (
     Connection,
     Where,
@@ -48,7 +63,7 @@ from eks_tf_auth.lint.connections import (
 )
 from eks_tf_auth.lint.edits import Edit, FixContext, Op, Unfixable, align_edit, leaves, one_line
 from eks_tf_auth.lint.flow import Kind, Taint
-from eks_tf_auth.lint.hcl import Block
+from eks_tf_auth.lint.hcl import Attribute, Block
 from eks_tf_auth.lint.model import Module, Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 from eks_tf_auth.lint.syntax import CODE, as_hcl, as_json, classify, is_json
@@ -56,6 +71,10 @@ from eks_tf_auth.lint.syntax import CODE, as_hcl, as_json, classify, is_json
 ID = "ETA001"
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 EXEC_COMMAND = "eks-tf-auth"
+# What `ephemeral "aws_eks_cluster_auth"` needs.
+TERRAFORM_EPHEMERAL = versions.parse_version("1.10.0")
+OPENTOFU_EPHEMERAL = versions.parse_version("1.11.0")
+AWS_EPHEMERAL = versions.parse_version("5.84.0")
 
 
 def check(project: Project) -> Iterator[Finding]:
@@ -190,6 +209,9 @@ def _ephemeral(ctx: FixContext, directory: str, data: Block, taint: Taint) -> li
             )
     if is_json(data.path) or any(is_json(b.path) for b, _ in users):
         raise Unfixable("--fix=ephemeral does not rewrite .tf.json")
+    refusal = ephemeral_refusal(ctx.project, directory)
+    if refusal is not None:
+        raise Unfixable(refusal)
     edits = [Edit(data.path, data.start, data.start + 4, Op.REPLACE, "ephemeral")]
     for owner, attr in users:
         if address not in attr.refs:
@@ -197,6 +219,68 @@ def _ephemeral(ctx: FixContext, directory: str, data: Block, taint: Taint) -> li
         new = attr.expr.replace(address, "ephemeral" + address[4:])
         edits.append(Edit(owner.path, attr.expr_start, attr.end, Op.REPLACE, new))
     return edits
+
+
+def ephemeral_refusal(project: Project, directory: str) -> str | None:
+    """Why the module cannot take `ephemeral "aws_eks_cluster_auth"`: the versions its
+    constraints (and its callers', which Terraform intersects) do not guarantee; None where
+    they guarantee both the tool and the aws provider versions it needs."""
+    modules = _with_callers(project, directory)
+    tofu = any(f.path.endswith(".tofu") for d in modules for f in project.modules[d].files)
+    tool, floor = ("OpenTofu", OPENTOFU_EPHEMERAL) if tofu else ("Terraform", TERRAFORM_EPHEMERAL)
+    cores, providers = [], []
+    for d in modules:
+        for block in project.modules[d].of_kind("terraform"):
+            cores += _constraints(block.attributes.get("required_version"), block.path)
+            providers += _constraints(_aws_requirement(block), block.path)
+    missing = []
+    if not versions.guarantees(cores, floor, exact_prereleases=False):
+        missing.append(f'{tool} >= {floor} (required_version = ">= {floor}")')
+    if not versions.guarantees(providers, AWS_EPHEMERAL, exact_prereleases=True):
+        missing.append(f'the aws provider >= {AWS_EPHEMERAL} (version = ">= {AWS_EPHEMERAL}")')
+    if not missing:
+        return None
+    return (
+        f"--fix=ephemeral needs {' and '.join(missing)}, which the version constraints do not "
+        "guarantee"
+    )
+
+
+def _with_callers(project: Project, directory: str) -> list[str]:
+    found, todo = [directory], [directory]
+    while todo:
+        child = todo.pop()
+        for call in project.calls:
+            if call.child == child and call.caller not in found:
+                found.append(call.caller)
+                todo.append(call.caller)
+    return [d for d in found if d in project.modules]
+
+
+def _aws_requirement(terraform: Block) -> Attribute | None:
+    """`required_providers { aws = { version = ... } }` (or `aws = "..."`, the old form)."""
+    nested = [b for b in terraform.blocks if b.kind == "required_providers"]
+    attrs = [b.attributes for b in nested]
+    if (attr := terraform.attributes.get("required_providers")) is not None:
+        attrs.append(attr.items)  # .tf.json
+    for entries in attrs:
+        aws = entries.get("aws")
+        if aws is not None:
+            return aws.items.get("version") if aws.items else aws
+    return None
+
+
+def _constraints(attr: Attribute | None, path: str) -> list[versions.Constraint]:
+    """The constraints a literal string sets; nothing for anything else or a typo."""
+    if attr is None:
+        return []
+    expr = as_hcl(attr.expr, path).strip()
+    if not re.fullmatch(r'"[^"\\$%]*"', expr):
+        return []
+    try:
+        return list(versions.parse(expr[1:-1]))
+    except ValueError:
+        return []
 
 
 RULE = Rule(ID, "cluster-auth-token", Severity.ERROR, check, __doc__ or "", fix)
