@@ -52,7 +52,8 @@ class Where:
 class Connection:
     module: str  # the module's directory
     provider: Block
-    body: Block  # what holds the settings: the provider, helm's kubernetes block or object
+    body: Block  # what holds the settings: the provider, its kubernetes block or object, or
+    # the local that holds that object
     token: Where | None  # where `token` is set, if it is
     token_expr: str
     token_refs: tuple[str, ...]
@@ -175,19 +176,18 @@ def _connection(
     body: Block,
     *,
     in_object: bool = False,
-    form: ProviderForm | None = None,
+    form: ProviderForm,
     via: tuple[str, Attribute] | None = None,
     unfixable: str = "",
     module: Module | None = None,
 ) -> Connection:
-    name = form.token if form else "token"
-    token = body.attributes.get(name)
+    token = body.attributes.get(form.token)
     where = Where(body.path, token.line, token.column) if token else None
     dynamic = tuple(b for b in body.blocks if b.kind == "dynamic" and b.labels[:1] == ("exec",))
     execs = [b for b in body.blocks if b.kind == "exec"]
     execs += [c for d in dynamic for c in d.blocks if c.kind == "content"]
-    unfixable = unfixable or (form.unfixable if form else "")
-    if module is not None and token is not None and form is not None and form.kubeconfig:
+    unfixable = unfixable or form.unfixable
+    if module is not None and token is not None and form.kubeconfig:
         located = resolve_local(module, body.path, token)
         via = located if located[1] is not token else None
     return Connection(
@@ -260,19 +260,19 @@ def _text_connection(
 
 
 def _element_end(text: str, kinds: str, start: int) -> int:
-    """Where an object element's value that starts at `start` ends: at the `,`, newline or `}`
-    outside brackets that follows it."""
+    """Where an object element's value that starts at `start` ends: at the `,` or newline
+    outside brackets that follows it, or the bracket that closes the object around it."""
     depth = 0
     for i in range(start, len(text)):
         if kinds[i] != CODE:
             continue
         c = text[i]
+        if depth == 0 and c in ",\n)]}":
+            return i
         if c in "([{":
             depth += 1
-        elif c in ")]}" and depth > 0:
+        elif c in ")]}":
             depth -= 1
-        elif depth == 0 and c in ",\n}":
-            return i
     return len(text)
 
 

@@ -53,10 +53,6 @@ class Flow:
         self._project = project
         self._solve()
 
-    @property
-    def project(self) -> Project:
-        return self._project
-
     def of(self, module: str, refs: Iterable[str], kind: Kind | None = None) -> Taint | None:
         """The first taint among `refs` in `module` (of `kind`, if given)."""
         found = self.first(module, refs, kind)
@@ -80,10 +76,8 @@ class Flow:
         reference is on its first line (or none is), else that reference (line, column)."""
         found = self.first(module, attr.refs, kind)
         text = self._text(path)
-        if found is None or text is None:
-            return attr.line, attr.column
-        offset = reference_offset(attr.expr, found[0])
-        if offset is None:
+        offset = reference_offset(attr.expr, found[0]) if found and text is not None else None
+        if text is None or offset is None:
             return attr.line, attr.column
         at = attr.expr_start + offset
         line_start = text.rfind("\n", 0, at) + 1
@@ -92,14 +86,11 @@ class Flow:
         return text.count("\n", 0, at) + 1, at - line_start + 1
 
     def _text(self, path: str) -> str | None:
-        for module in self._project.modules.values():
-            for f in module.files:
-                if f.path == path:
-                    return f.text
-        return None
+        files = (f for m in self._project.modules.values() for f in m.files if f.path == path)
+        return next((f.text for f in files), None)
 
     def symbols(self, module: str) -> set[str]:
-        """The tainted symbols of a module (local.x, var.x, module.m.out)."""
+        """The tainted symbols of a module (local.x, var.x, module.m.out, data.template_file.x)."""
         return {symbol for (m, symbol) in self._taint if m == module}
 
     def _lookup(self, module: str, ref: str) -> Taint | None:
