@@ -14,6 +14,7 @@ from eks_tf_auth.lint.rules import (
     eta008_token_in_plan,
     eta009_ca_certificate_base64,
     eta010_exec_identity,
+    eta011_ephemeral_token,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -27,5 +28,6 @@ RULES: tuple[Rule, ...] = (
     eta008_token_in_plan.RULE,
     eta009_ca_certificate_base64.RULE,
     eta010_exec_identity.RULE,
+    eta011_ephemeral_token.RULE,
 )
 BY_ID = {rule.id: rule for rule in RULES}

@@ -99,7 +99,7 @@ def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
     taint = ctx.flow.of(conn.module, conn.token_refs, Kind.AUTH)
     assert taint is not None  # ETA001 reported it
     if conn.has_exec and ctx.mode != "ephemeral":
-        return _drop_token(ctx, conn)
+        return drop_token(ctx, conn)
     for step in taint.via:
         if not step.startswith("local."):
             through = "module input" if step.startswith("var.") else "module output"
@@ -118,10 +118,10 @@ def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
         raise Unfixable(f"{taint.source} has one token per instance (count or for_each)")
     if ctx.mode == "ephemeral":
         return _ephemeral(ctx, conn.module, data, taint)
-    return _exec(ctx, conn, module, (name.expr, data.path))
+    return exec_edits(ctx, conn, module, (name.expr, data.path))
 
 
-def _drop_token(ctx: FixContext, conn: Connection) -> list[Edit]:
+def drop_token(ctx: FixContext, conn: Connection) -> list[Edit]:
     """The provider has an exec block: the token goes, and a dynamic exec block that was only
     there when the token was not becomes a plain one."""
     token = conn.token_attribute
@@ -134,7 +134,9 @@ def _drop_token(ctx: FixContext, conn: Connection) -> list[Edit]:
     return [ctx.remove(token, path), align_edit(conn.provider), *unwrap]
 
 
-def _exec(ctx: FixContext, conn: Connection, module: Module, name: tuple[str, str]) -> list[Edit]:
+def exec_edits(
+    ctx: FixContext, conn: Connection, module: Module, name: tuple[str, str]
+) -> list[Edit]:
     """The token gives way to an exec block that runs eks-tf-auth for the data source's cluster."""
     token = conn.token_attribute
     assert token is not None
