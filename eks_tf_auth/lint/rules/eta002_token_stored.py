@@ -2,6 +2,10 @@
 Flags a token from `data "aws_eks_cluster_auth"` that flows into an output, a resource or data
 source argument, a provisioner, or a kubeconfig built in locals.
 
+The token is followed through locals, module inputs and outputs, and templates: the `rendered`
+text of a `data "template_file"` whose `vars` carry it, and `templatefile()`. A finding points at
+the line that carries the token, inside a multi-line expression too.
+
 ## Why is this bad?
 Whatever holds the token is written to the plan and the state in plaintext, where anyone who can
 read them can use it, and it goes stale 15 minutes after the plan.
