@@ -324,9 +324,9 @@ class _Terragrunt:
             try:
                 parsed = parse_hcl(config.shown, view)
             except SyntaxProblem as e:
-                where = _label_at(config, labels, e.line)
-                message = f'generate "{where}": {e.detail}'
-                problem = Problem(config.shown, e.line, e.column, message)
+                label, line, column = _where(config, labels, e.line, e.column)
+                message = f'generate "{label}": {e.detail}'
+                problem = Problem(config.shown, line, column, message)
                 if problem not in self.project.problems:
                     self.project.problems.append(problem)
                 self.generated[cache] = None
@@ -553,14 +553,21 @@ def _generate(block: Block) -> _Generate | None:
     return _Generate(block.labels[0], tuple(bodies))
 
 
-def _label_at(config: _Config, labels: frozenset[str], line: int) -> str:
-    """The generate block whose heredoc holds `line`."""
-    for label in sorted(labels):
-        for start, end in config.generates[label].bodies:
-            first = config.text.count("\n", 0, start) + 1
-            if first <= line <= config.text.count("\n", 0, end) + 1:
-                return label
-    return sorted(labels)[0]
+def _where(config: _Config, labels: frozenset[str], line: int, column: int) -> tuple[str, int, int]:
+    """The generate block a syntax error in the view is in, and where: a text that ends before
+    its block does (the blanked rest of the file) is reported at its heredoc's last line."""
+    spans = sorted(
+        (
+            config.text.count("\n", 0, start) + 1,
+            config.text.count("\n", 0, max(end - 1, start)) + 1,
+            label,
+        )
+        for label in labels
+        for start, end in config.generates[label].bodies
+    )
+    before = [(last, label) for first, last, label in spans if first <= line]
+    last, label = max(before) if before else (spans[0][1], spans[0][2])
+    return (label, line, column) if line <= last else (label, last, 1)
 
 
 def _restore(block: Block, text: str) -> Block:
