@@ -138,10 +138,11 @@ class _Terragrunt:
         self.keys: dict[str, str] = {}  # the given units' module keys, by absolute directory
         self.built: dict[str, Module | None] = {}  # by key; None: nothing worth linting
         self.building: set[str] = set()  # units whose dependencies are being built
-        self.parsed: dict[str, SourceFile | None] = {
-            f.path: f for m in project.modules.values() for f in m.files
+        self.parsed: dict[str, SourceFile | None] = {  # what the loader parsed, or could not
+            **{p: None for m in project.modules.values() for p in m.unparsed},
+            **{f.path: f for m in project.modules.values() for f in m.files},
         }
-        self.generated: dict[tuple[str, frozenset[str]], SourceFile | None] = {}
+        self.generated: dict[tuple[str, str], SourceFile | None] = {}  # by (file, block label)
         self.file_texts: dict[str, str | None] = {}
 
     def run(self, given: Mapping[Path, str]) -> None:
@@ -203,7 +204,9 @@ class _Terragrunt:
             try:
                 self.file_texts[absolute] = decode(read_file(absolute, limit=MAX_INPUT_BYTES))
             except Unreadable as e:
-                self.project.problems.append(Problem(shown, e.line, e.column, e.message))
+                problem = Problem(shown, e.line, e.column, e.message)
+                if problem not in self.project.problems:  # a tree's .hcl the loader read
+                    self.project.problems.append(problem)
                 self.file_texts[absolute] = None
         return self.file_texts[absolute]
 
@@ -268,11 +271,8 @@ class _Terragrunt:
             module = Module(unit.key)
             self.project.modules[unit.key] = module
             self._add(module, own)
-        by_config: dict[str, tuple[_Config, set[str]]] = {}
         for config, generate in generates.values():
-            by_config.setdefault(config.path, (config, set()))[1].add(generate.label)
-        for config, labels in by_config.values():
-            self._attach(module, self._generated(config, frozenset(labels)), config.shown)
+            self._attach(module, self._generated(config, generate), config.shown)
         self._add(module, source_files)
         if handoff:
             self._handoff(unit, module, handoff)
@@ -312,23 +312,21 @@ class _Terragrunt:
         if parsed is None:
             if shown not in module.unparsed:
                 module.unparsed.append(shown)
-        elif all(f.path != shown for f in module.files):
+        elif all(f is not parsed for f in module.files):
             module.files.append(parsed)
 
-    def _generated(self, config: _Config, labels: frozenset[str]) -> SourceFile | None:
-        """The Terraform that the generate blocks `labels` of `config` write, parsed in place."""
-        cache = (config.path, labels)
+    def _generated(self, config: _Config, generate: _Generate) -> SourceFile | None:
+        """The Terraform a generate block writes, parsed in place: a file of its own (one path
+        may have several in a module, all with the .hcl file's text)."""
+        cache = (config.path, generate.label)
         if cache not in self.generated:
-            spans = [s for label in sorted(labels) for s in config.generates[label].bodies]
-            view = terraform_view(config.text, spans)
+            view = terraform_view(config.text, generate.bodies)
             try:
                 parsed = parse_hcl(config.shown, view)
             except SyntaxProblem as e:
-                label, line, column = _where(config, labels, e.line, e.column)
-                message = f'generate "{label}": {e.detail}'
-                problem = Problem(config.shown, line, column, message)
-                if problem not in self.project.problems:
-                    self.project.problems.append(problem)
+                line, column = _where(config.text, generate.bodies, e.line, e.column)
+                message = f'generate "{generate.label}": {e.detail}'
+                self.project.problems.append(Problem(config.shown, line, column, message))
                 self.generated[cache] = None
             else:
                 blocks = tuple(_restore(b, config.text) for b in parsed.blocks)
@@ -553,21 +551,14 @@ def _generate(block: Block) -> _Generate | None:
     return _Generate(block.labels[0], tuple(bodies))
 
 
-def _where(config: _Config, labels: frozenset[str], line: int, column: int) -> tuple[str, int, int]:
-    """The generate block a syntax error in the view is in, and where: a text that ends before
-    its block does (the blanked rest of the file) is reported at its heredoc's last line."""
-    spans = sorted(
-        (
-            config.text.count("\n", 0, start) + 1,
-            config.text.count("\n", 0, max(end - 1, start)) + 1,
-            label,
-        )
-        for label in labels
-        for start, end in config.generates[label].bodies
-    )
-    before = [(last, label) for first, last, label in spans if first <= line]
-    last, label = max(before) if before else (spans[0][1], spans[0][2])
-    return (label, line, column) if line <= last else (label, last, 1)
+def _where(
+    text: str, bodies: tuple[tuple[int, int], ...], line: int, column: int
+) -> tuple[int, int]:
+    """Where to report a syntax error in a heredoc: where the parser stopped, or, where the
+    body ended before a block did (the parser reads on into the blanked rest of the file), the
+    body's last line."""
+    last = max((text.count("\n", 0, max(end - 1, start)) + 1 for start, end in bodies), default=1)
+    return (line, column) if line <= last else (last, 1)
 
 
 def _restore(block: Block, text: str) -> Block:
@@ -604,10 +595,9 @@ def _input_elements(text: str) -> dict[str, Attribute]:
         view = re.sub(r"[^\n]", " ", text[:start]) + "a{b   " + text[start + 6 : end]
         try:
             [block] = parse_hcl("inputs", view + "\n}\n").blocks
-        except (SyntaxProblem, ValueError):
+        except SyntaxProblem:  # pragma: no cover - the whole file parsed, so its object does
             return {}
-        attr = block.attributes.get("b")
-        return dict(attr.items) if attr else {}
+        return dict(block.attributes["b"].items)
     return {}
 
 

@@ -39,8 +39,9 @@ def write(root: Path, name: str, text: str) -> Path:
     return path
 
 
-def generate(label: str, body: str, extra: str = "") -> str:
-    return f'generate "{label}" {{\n  path     = "{label}.tf"\n{extra}  contents = <<EOF\n{body}EOF\n}}\n'
+def generate(label: str, body: str) -> str:
+    head = f'generate "{label}" {{\n  path     = "{label}.tf"\n'
+    return f"{head}  contents = <<EOF\n{body}EOF\n}}\n"
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -193,6 +194,7 @@ def test_include_forms_and_what_is_left_out(tmp_path: Path) -> None:
         "live/u/terragrunt.hcl",
         "include {\n  path = find_in_parent_folders()\n}\n"
         'include "x" {\n  path = "${dirname(find_in_parent_folders())}/_envcommon/x.hcl"\n}\n'
+        "terraform {\n}\nlocals {\n  inputs = {\n    a = 1\n  }\n}\ninputs = merge({}, {})\n"
         'include "y" {\n  path           = "../../_envcommon/x.hcl"\n'
         '  merge_strategy = "no_merge"\n}\n'
         'include "z" {\n  path = local.somewhere\n}\n'
@@ -240,18 +242,26 @@ def test_syntax_errors_are_problems_at_their_line(tmp_path: Path) -> None:
         + generate("p", 'provider "kubernetes" {\n  token = = 1\n}\n')
         + generate("q", AUTH.replace("this", "other")),
     )
-    write(tmp_path, "c/root.hcl", generate("p", AUTH + "provider {\n"))
+    write(tmp_path, "c/root.hcl", generate("p", AUTH + "provider {\n") + generate("q", AUTH))
     write(tmp_path, "c/u/terragrunt.hcl", INCLUDE)
-    write(tmp_path, "c/v/terragrunt.hcl", INCLUDE)
+    write(tmp_path, "c/v/terragrunt.hcl", INCLUDE + generate("q", "# replaced\n"))
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "terragrunt.hcl").write_bytes(b'locals {\n  a = "\xff"\n}\n')
     write(tmp_path, "e/env.hcl", "not hcl {{{\n")  # no generate block: not Terragrunt's
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "bad.hcl").write_bytes(b"\xfe")
+    write(
+        tmp_path,
+        "f/u/terragrunt.hcl",
+        'include {\n  path = "../bad.hcl"\n}\n' + generate("x", AUTH),
+    )
     report = engine.run([tmp_path], engine.Selection(), cwd=tmp_path)
     assert [(p.path, p.line, p.column) for p in report.problems] == [
         ("a/terragrunt.hcl", 2, 10),
         ("b/terragrunt.hcl", 13, 11),
         ("c/root.hcl", 7, 1),
         ("d/terragrunt.hcl", 2, 8),
+        ("f/bad.hcl", 1, 1),
     ]
     messages = [p.message for p in report.problems]
     assert messages[1] == "generate \"p\": unexpected '= 1'"
@@ -260,11 +270,21 @@ def test_syntax_errors_are_problems_at_their_line(tmp_path: Path) -> None:
     assert "\n" not in "".join(messages)
 
 
+def test_a_unit_whose_module_is_its_own_directory(tmp_path: Path) -> None:
+    write(tmp_path, "u/main.tf", AUTH + PROVIDER)
+    write(tmp_path, "u/broken.tf", "locals {\n  token = \n}\n")
+    write(tmp_path, "u/terragrunt.hcl", 'terraform {\n  source = "."\n}\n')
+    report = engine.run([tmp_path], engine.Selection(), cwd=tmp_path)
+    assert [(p.path, p.line) for p in report.problems] == [("u/broken.tf", 2)]  # once
+    assert [(f.path, f.line) for f in report.findings] == [("u/main.tf", 5)]
+
+
 def test_unit_files_beside_terragrunt_hcl_and_a_module_that_cannot_be_parsed(
     tmp_path: Path,
 ) -> None:
     write(tmp_path, "modules/m/main.tf", 'provider "kubernetes" {\n  token = \n}\n')
     write(tmp_path, "modules/m/ok.tf", PROVIDER)
+    (tmp_path / "modules/m/latin1.tf").write_bytes(b"# \xe9\n")
     write(
         tmp_path,
         "live/u/terragrunt.hcl",
@@ -278,7 +298,10 @@ def test_unit_files_beside_terragrunt_hcl_and_a_module_that_cannot_be_parsed(
     )
     write(tmp_path, "live/v/terragrunt.hcl", 'terraform {\n  source = "../../modules/m"\n}\n')
     report = engine.run([tmp_path / "live"], engine.Selection(), cwd=tmp_path)
-    assert [(p.path, p.line) for p in report.problems] == [("modules/m/main.tf", 2)]
+    assert [(p.path, p.line) for p in report.problems] == [
+        ("modules/m/latin1.tf", 1),
+        ("modules/m/main.tf", 2),
+    ]
     assert {(f.path, f.line) for f in report.findings} == {
         ("live/u/extra.tf", 3),
         ("modules/m/ok.tf", 2),
@@ -476,6 +499,8 @@ def test_helm3_aliases_and_generated_consumers(tmp_path: Path) -> None:
         ("a = <<EOT\nx\n  EOT", "a = <<EOT\nx\n  EOT"),
         ("a = <<EOT\nEOT\nb = ${c}", 'a = <<EOT\nEOT\nb = "  "'),
         ("a = <<EOT\n$${x + {y = 1}.y}\nEOT\n", "a = <<EOT\n ${x + {y = 1}.y}\nEOT\n"),
+        ("a = $${x}\n", "a =  ${x}\n"),
+        ("a = ${x", 'a = " "'),
     ],
 )
 def test_generated_text(body: str, view: str) -> None:
