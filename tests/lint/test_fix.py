@@ -247,6 +247,13 @@ def test_fix_ephemeral(
         ({"main.tf": 'terraform {\n  required_version = ">= 1.10"\n}\n'}, "the aws provider"),
         (
             {
+                "main.tf": 'terraform {\n  required_version = ">= 1.10"\n'
+                '  required_providers {\n    kubernetes = ">= 2.0"\n  }\n}\n'
+            },
+            "the aws provider",
+        ),
+        (
+            {
                 "main.tf": EPHEMERAL_VERSIONS % (">= 1.10", ">= 5.84"),
                 "extra.tofu": "locals {}\n",  # OpenTofu reads this module: it needs 1.11
             },
@@ -265,6 +272,7 @@ def test_fix_ephemeral(
         "pre-release",
         "aws-older",
         "no-aws",
+        "other-providers",
         "tofu",
         "expr",
         "typo",

@@ -214,13 +214,12 @@ def _compare(module: Module, aws: Identity, role: str | None, profile: str | Non
 
 
 def _differs(module: Module, a: str, b: str) -> bool:
-    """Whether two expressions name different values: both plain strings or both a variable or
-    local (after following locals) and not the same; anything else is not judged."""
+    """Whether two expressions name different values: both plain strings, or both a variable or
+    local (after following locals), and not the same; anything else is not judged."""
     a, b = _resolve(module, a), _resolve(module, b)
     if a == b:
         return False
-    plain = [bool(_LITERAL.fullmatch(x) or _SIMPLE.fullmatch(x)) for x in (a, b)]
-    return all(plain)
+    return all(_LITERAL.fullmatch(x) for x in (a, b)) or all(_SIMPLE.fullmatch(x) for x in (a, b))
 
 
 def _resolve(module: Module, expr: str) -> str:
@@ -383,7 +382,8 @@ def _alias_of(module: Module, anchor: str) -> str:
     if anchor.startswith("module."):
         call = next(module.of_kind("module", anchor.split(".")[1]))
         return _passed(call).get("", "")
-    block = module.block(anchor)
+    resource = anchor.startswith("aws_eks_cluster.")
+    block = module.block(f"resource.{anchor}" if resource else anchor)
     provider = block.attributes.get("provider") if block else None
     if provider is None or block is None:
         return ""
