@@ -13,7 +13,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -443,12 +443,11 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_bad_input_is_one_line_and_a_documented_exit_code(
-    name: str, aws_env: AwsEnv, tmp_path: Path
-) -> None:
-    real_tool("the eks-tf-auth console script")
-    case = CASES[name]
+def run_case(
+    case: Case, command: Sequence[str], aws_env: AwsEnv, tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[bytes], float]:
+    """Run `case` through `command` (the console script, or tests/standalone's executable) in
+    tmp_path; the process and how long it took."""
     if case.setup is not None:
         case.setup(tmp_path)
     env: dict[str, str | bytes] = {k: v for k, v in aws_env.env.items() if k not in case.unset}
@@ -459,7 +458,7 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
     started = time.monotonic()
     with open(case.stdout or os.devnull, "wb") as sink:
         proc = subprocess.run(
-            [str(BIN_DIR / "eks-tf-auth"), *argv],
+            [*command, *argv],
             input=stdin if stdin is not None else b"",
             stdout=sink if case.stdout else subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -468,7 +467,11 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
             timeout=30,
             check=False,
         )
-    elapsed = time.monotonic() - started
+    return proc, time.monotonic() - started
+
+
+def check_outcome(case: Case, proc: subprocess.CompletedProcess[bytes], elapsed: float) -> None:
+    """Its documented exit code, within seconds, one error line (and a hint), no secret."""
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode == case.code, err
     assert elapsed < 10, elapsed
@@ -487,6 +490,15 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
     if "EKS_TF_AUTH_DEBUG" not in case.env:
         assert len(lines) <= (1 if case.one_line else 2), err
         assert lines[0] == error[0]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_one_line_and_a_documented_exit_code(
+    name: str, aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    real_tool("the eks-tf-auth console script")
+    proc, elapsed = run_case(CASES[name], [str(BIN_DIR / "eks-tf-auth")], aws_env, tmp_path)
+    check_outcome(CASES[name], proc, elapsed)
 
 
 @pytest.mark.parametrize("stdout", ["/dev/full", "closed"])
