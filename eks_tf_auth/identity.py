@@ -103,17 +103,35 @@ def resolve(request: ClusterRequest, environ: Mapping[str, str]) -> Resolved:
 def credentials(
     resolved: Resolved, environ: Mapping[str, str], *, assume: bool = True
 ) -> Credentials:
-    """Environment keys without botocore where botocore would take them too, else botocore's
-    chain; then, with `assume`, AssumeRole through the same STS endpoint when a role is given."""
+    """Static keys (environment, profile) without botocore where botocore would take them too,
+    else botocore's chain; then, with `assume`, AssumeRole through the same STS endpoint when a
+    role is given: without botocore too where it would connect alike (aws/assume.py)."""
     from eks_tf_auth.aws import credentials as creds
 
     request = resolved.request
     role_arn = request.role_arn if assume else None
     source = creds.static_credentials(environ, profile=request.profile)
-    if source is None and not role_arn:  # static keys in a profile: botocore's answer, unloaded
+    if source is None:  # static keys in a profile: botocore's answer, unloaded
         source = creds.profile_credentials(environ, profile=request.profile)
     if source is not None and not role_arn:
         return source
+    if source is not None and role_arn:
+        from eks_tf_auth.aws import assume as fast
+
+        verify = fast.ca_bundle(resolved.settings, environ)
+        if verify is not None:
+            try:
+                return fast.assume_role(
+                    source,
+                    resolved.sts,
+                    role_arn=role_arn,
+                    external_id=request.external_id,
+                    session_name=request.session_name,
+                    environ=environ,
+                    verify=verify,
+                )
+            except fast.Handover as e:
+                logger.debug("AssumeRole through botocore: the first answer was %s", e)
     from eks_tf_auth.aws import session
 
     sess = session.session(request.profile, environ)

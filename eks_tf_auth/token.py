@@ -97,8 +97,10 @@ def presign_token(
     ]
     if credentials.session_token:
         params.append(("X-Amz-Security-Token", credentials.session_token))
-    query = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params)
-    canonical_query = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in sorted(params))
+    query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params)
+    canonical_query = "&".join(
+        f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params)
+    )
     path = (urlsplit(endpoint.url).path or "") + "/"
     canonical_request = "\n".join(
         [
@@ -113,7 +115,7 @@ def presign_token(
     string_to_sign = "\n".join(
         [ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
     )
-    key = _signing_key(credentials.secret_access_key, signed_at, endpoint.signing_region)
+    key = signing_key(credentials.secret_access_key, signed_at, endpoint.signing_region)
     signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     url = f"{endpoint.url}/?{query}&X-Amz-Signature={signature}"
     encoded = base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
@@ -158,11 +160,11 @@ def redact(text: str) -> str:
     return _KEYS.sub("REDACTED", text)
 
 
-def _quote(value: str) -> str:
+def percent_encode(value: str) -> str:
     return quote(value, safe="-_.~")
 
 
-def _signing_key(secret: str, signed_at: datetime, region: str) -> bytes:
+def signing_key(secret: str, signed_at: datetime, region: str) -> bytes:
     key = f"AWS4{secret}".encode()
     for part in (f"{signed_at:%Y%m%d}", region, SERVICE, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()

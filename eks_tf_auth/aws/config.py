@@ -31,6 +31,8 @@ class AwsSettings:
     use_fips_endpoint: bool
     use_dualstack_endpoint: bool
     sts_endpoint_url: str | None
+    profile_keys: frozenset[str] = frozenset()  # what the profile sets, in either file
+    ca_bundle: str | None = None  # AWS_CA_BUNDLE, else the profile's ca_bundle (may be "")
 
 
 def profile_name(environ: Mapping[str, str], flag: str | None) -> str | None:
@@ -67,6 +69,10 @@ def load_settings(environ: Mapping[str, str], *, profile: str | None) -> AwsSett
             setting("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")
         ),
         sts_endpoint_url=_endpoint_url(environ, scoped, services, path),
+        profile_keys=frozenset(scoped),
+        ca_bundle=environ["AWS_CA_BUNDLE"]
+        if "AWS_CA_BUNDLE" in environ
+        else scoped.get("ca_bundle"),
     )
 
 

@@ -241,16 +241,35 @@ def assume_role(
 ) -> Credentials:
     params: dict[str, str] = {
         "RoleArn": role_arn,
-        "RoleSessionName": session_name or f"{SESSION_NAME_PREFIX}{int(time.time())}",
+        "RoleSessionName": session_name or default_session_name(),
     }
     if external_id:
         params["ExternalId"] = external_id
     with translate_errors(f"cannot assume role {role_arn}"):
-        out = sts.assume_role(**params)  # type: ignore[attr-defined]
-    creds = out["Credentials"]
+        try:
+            out = sts.assume_role(**params)  # type: ignore[attr-defined]
+        except ValueError as e:  # botocore's parser on a timestamp it cannot read
+            raise AwsError(
+                f"cannot assume role {role_arn}: cannot read the answer: {_reason(e)[:64]}",
+                hint="check AWS_ENDPOINT_URL_STS: something other than STS may have answered",
+            ) from e
+    creds = out.get("Credentials", {})
+    if not all(creds.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")):
+        raise AwsError(
+            f"cannot assume role {role_arn}: the answer holds no complete credentials",
+            hint="check AWS_ENDPOINT_URL_STS: something other than STS may have answered",
+        )
+    expires: datetime = creds["Expiration"]
+    if expires.tzinfo is None:  # an answer without a zone (botocore leaves it naive): UTC
+        expires = expires.replace(tzinfo=timezone.utc)
     return Credentials(
-        creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"], creds["Expiration"]
+        creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"], expires
     )
+
+
+def default_session_name() -> str:
+    """The role session name where none is given, as the AWS CLI names its own."""
+    return f"{SESSION_NAME_PREFIX}{int(time.time())}"
 
 
 def _parse_time(text: str) -> datetime:

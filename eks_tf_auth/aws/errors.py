@@ -42,19 +42,14 @@ def translate_errors(
     """Turn botocore's exceptions into one-line errors with a hint; chain the original.
     `endpoint_variable` is the setting that points this call's service elsewhere."""
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     prefix = f"{context}: " if context else ""
     try:
         yield
     except bx.ClientError as e:
         err = e.response.get("Error", {})
-        code, message = err.get("Code", "Unknown"), err.get("Message", "")
-        hint = None
-        if code in ("AccessDenied", "AccessDeniedException"):
-            hint = "check the role's trust policy and the caller's sts:AssumeRole permission"
-        elif code in ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"):
-            hint = "refresh your AWS credentials (e.g. 'aws sso login') and try again"
-        raise AwsError(f"{prefix}{code}: {_one_line(message)}", hint=hint) from e
+        raise client_error(prefix, err.get("Code", "Unknown"), err.get("Message", "")) from e
     except bx.ProfileNotFound as e:
         raise InputError(
             f"{prefix}{_one_line(str(e))}", hint="list profiles with 'aws configure list-profiles'"
@@ -77,13 +72,35 @@ def translate_errors(
             hint=hint or NO_CREDENTIALS_HINT,
         ) from e
     except (bx.ConnectionError, bx.HTTPClientError) as e:
-        raise AwsError(
-            f"{prefix}cannot reach AWS: {_one_line(str(e))}",
-            hint=f"check the network, proxy settings and {endpoint_variable}; the waits are "
-            "bounded by EKS_TF_AUTH_CONNECT_TIMEOUT and EKS_TF_AUTH_READ_TIMEOUT",
-        ) from e
+        raise unreachable(prefix, str(e), endpoint_variable) from e
     except bx.BotoCoreError as e:
         raise AwsError(f"{prefix}{_one_line(str(e))}") from e
+    except ResponseParserError as e:  # not a BotoCoreError; its text ends with the body
+        detail = str(e).split(", invalid XML received", 1)[0]
+        raise AwsError(
+            f"{prefix}cannot read the answer: {_one_line(detail)}",
+            hint=f"check {endpoint_variable} and proxy settings: something other than AWS may "
+            "have answered",
+        ) from e
+
+
+def client_error(prefix: str, code: str, message: str) -> AwsError:
+    """An AWS service's error answer (its code and message), with what to check."""
+    hint = None
+    if code in ("AccessDenied", "AccessDeniedException"):
+        hint = "check the role's trust policy and the caller's sts:AssumeRole permission"
+    elif code in ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"):
+        hint = "refresh your AWS credentials (e.g. 'aws sso login') and try again"
+    return AwsError(f"{prefix}{code}: {_one_line(message)}", hint=hint)
+
+
+def unreachable(prefix: str, detail: str, endpoint_variable: str) -> AwsError:
+    """An endpoint that did not answer in time, or at all."""
+    return AwsError(
+        f"{prefix}cannot reach AWS: {_one_line(detail)}",
+        hint=f"check the network, proxy settings and {endpoint_variable}; the waits are "
+        "bounded by EKS_TF_AUTH_CONNECT_TIMEOUT and EKS_TF_AUTH_READ_TIMEOUT",
+    )
 
 
 def _one_line(text: str) -> str:

@@ -723,6 +723,10 @@ def test_settings_fields(files: Files, monkeypatch: pytest.MonkeyPatch) -> None:
         use_fips_endpoint=True,
         use_dualstack_endpoint=True,
         sts_endpoint_url=LOCAL,
+        profile_keys=frozenset(
+            {"region", "sts_regional_endpoints", "use_fips_endpoint"}
+            | {"use_dualstack_endpoint", "endpoint_url"}
+        ),
     )
 
 

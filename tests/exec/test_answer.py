@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from eks_tf_auth import cache
+from eks_tf_auth.aws.endpoints import Endpoint
 from eks_tf_auth.exec.answer import ExecRequest, issue
 from eks_tf_auth.identity import ClusterRequest
 from tests.support.aws import AwsEnv
@@ -69,23 +70,29 @@ def test_cache_dir_under_a_file_means_no_cache(
     assert not issued.from_cache and issued.output.startswith('{"kind":"ExecCredential"')
 
 
+@pytest.mark.parametrize("path", ["fast", "botocore"])
 def test_assume_role_on_the_global_endpoint_signs_for_us_east_1(
-    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
-    from eks_tf_auth.aws import credentials, session
+    from eks_tf_auth.aws import assume, credentials, session
     from eks_tf_auth.aws.credentials import Credentials
 
     seen: dict[str, object] = {}
+    assumed = Credentials("ASIAASSUMED000000000", "secret", "token")
 
     def sts_client(_sess: object, _source: object, *, region: str, endpoint_url: str) -> object:
         seen.update(region=region, endpoint_url=endpoint_url)
         return object()
 
-    def assume_role(_sts: object, **_: object) -> Credentials:
-        return Credentials("ASIAASSUMED000000000", "secret", "token")
+    def fast(_source: object, endpoint: Endpoint, **_: object) -> Credentials:
+        seen.update(region=endpoint.signing_region, endpoint_url=endpoint.url)
+        return assumed
 
     monkeypatch.setattr(session, "sts_client", sts_client)
-    monkeypatch.setattr(credentials, "assume_role", assume_role)
+    monkeypatch.setattr(credentials, "assume_role", lambda _sts, **_: assumed)
+    monkeypatch.setattr(assume, "assume_role", fast)
+    if path == "botocore":
+        monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
     request = ExecRequest(
         ClusterRequest(
