@@ -15,6 +15,7 @@ from eks_tf_auth.lint.edits import FixContext, Unfixable, apply
 from eks_tf_auth.lint.hcl import parse_config
 from eks_tf_auth.lint.model import Module, ModuleCall, Project
 from eks_tf_auth.lint.rule import Finding, Rule
+from eks_tf_auth.lint.rules import eta001_cluster_auth_token as eta001
 from eks_tf_auth.lint.rules import eta010_exec_identity as eta010
 from eks_tf_auth.lint.rules import eta011_ephemeral_token as eta011
 from eks_tf_auth.lint.syntax import is_json
@@ -306,6 +307,38 @@ def test_nothing_in_a_saved_plan_is_fixed() -> None:
     [finding] = eta010.RULE.check(p)
     with pytest.raises(Unfixable, match="inside a saved plan"):
         eta010.fix(FixContext(p), finding)
+
+
+def test_the_cluster_auth_fix_runs_exec_as_the_aws_provider_does() -> None:
+    """ETA001's exec block carries the identity, so that ETA010 has nothing to say after it."""
+    auth = 'data "aws_eks_cluster_auth" "a" {\n  provider = aws.x\n  name     = "c"\n}\n'
+    auth += auth.replace("_auth", "")
+    token = TOKEN.replace("ephemeral.", "data.").replace('"h"', "data.aws_eks_cluster.a.endpoint")
+    aws = (
+        'provider "aws" {\n  alias   = "x"\n  profile = "base"\n  assume_role {\n'
+        f'    role_arn     = "{ROLE}"\n    external_id  = var.id\n    session_name = "s"\n'
+        "  }\n}\n"
+    )
+    new = fixed({"main.tf": aws + auth + token}, eta001.RULE)["main.tf"]
+    assert (
+        f'args        = ["exec", "--cluster-name", "c", "--role-arn", "{ROLE}", "--external-id", '
+        'var.id, "--session-name", "s", "--profile", "base"]'
+    ) in new
+    assert findings({"main.tf": new}) == []
+    web = aws.replace("assume_role {", "assume_role_with_web_identity {")
+    new = fixed({"main.tf": web + auth + token}, eta001.RULE)["main.tf"]
+    assert 'args        = ["exec", "--cluster-name", "c"]' in new  # ETA010 takes it from here
+    assert len(findings({"main.tf": new})) == 1
+    doc = {
+        "provider": {
+            "aws": {"profile": "p"},
+            "kubernetes": {"token": "${data.aws_eks_cluster_auth.a.token}"},
+        },
+        "data": {"aws_eks_cluster_auth": {"a": {"name": "c"}}},
+    }
+    new = fixed({"main.tf.json": json.dumps(doc)}, eta001.RULE)["main.tf.json"]
+    exec_block = json.loads(new)["provider"]["kubernetes"]["exec"]
+    assert exec_block["args"] == ["exec", "--cluster-name", "c", "--profile", "p"]
 
 
 # --- ETA011 ----------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ Use instead an exec block, which asks for a fresh token whenever the provider st
     }
 
 `eks-tf-auth lint --fix` makes this change, in HCL, helm 3.x's `kubernetes = { ... }` and
-`.tf.json` alike, and removes the data source (wherever it is declared) and the locals that only
+`.tf.json` alike — as the identity of the aws provider the data source is read with
+(`--role-arn` with `--external-id` and `--session-name`, `--profile`; see ETA010) — and removes
+the data source (wherever it is declared) and the locals that only
 carried its token; where the provider already has an exec block, it removes the token, and a
 `dynamic "exec"` that is only there when the token is not becomes a plain exec block.
 --fix lists, with the reason, what it cannot rewrite: a token that comes in through a module
@@ -66,6 +68,7 @@ from eks_tf_auth.lint.flow import Kind, Taint
 from eks_tf_auth.lint.hcl import Attribute, Block
 from eks_tf_auth.lint.model import Module, Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
+from eks_tf_auth.lint.rules.eta010_exec_identity import aws_identity
 from eks_tf_auth.lint.syntax import CODE, as_hcl, as_json, classify, is_json
 
 ID = "ETA001"
@@ -118,7 +121,7 @@ def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
         raise Unfixable(f"{taint.source} has one token per instance (count or for_each)")
     if ctx.mode == "ephemeral":
         return _ephemeral(ctx, conn.module, data, taint)
-    return exec_edits(ctx, conn, module, (name.expr, data.path))
+    return exec_edits(ctx, conn, module, (name.expr, data.path), taint.source)
 
 
 def drop_token(ctx: FixContext, conn: Connection) -> list[Edit]:
@@ -135,18 +138,21 @@ def drop_token(ctx: FixContext, conn: Connection) -> list[Edit]:
 
 
 def exec_edits(
-    ctx: FixContext, conn: Connection, module: Module, name: tuple[str, str]
+    ctx: FixContext, conn: Connection, module: Module, name: tuple[str, str], source: str
 ) -> list[Edit]:
-    """The token gives way to an exec block that runs eks-tf-auth for the data source's cluster."""
+    """The token gives way to an exec block that runs eks-tf-auth for the cluster of the token's
+    `source`, as the identity of the aws provider that source is read with (ETA010)."""
     token = conn.token_attribute
     assert token is not None
     path = conn.provider.path
     text = ctx.source(path).text
     region = _region(module)
+    who = _identity_flags(ctx.project, conn.module, source)
     if is_json(path):
         args = ['"exec"', '"--cluster-name"', as_json(*name)]
         if region is not None:
             args += ['"--region"', as_json(*region)]
+        args += [as_json(e, "hcl") for e in who]
         member = (
             f'"exec": {{"api_version": "{EXEC_API_VERSION}", "command": "{EXEC_COMMAND}", '
             f'"args": [{", ".join(args)}]}}'
@@ -157,6 +163,7 @@ def exec_edits(
     args = ['"exec"', '"--cluster-name"', as_hcl(*name)]
     if region is not None:
         args += ['"--region"', as_hcl(*region)]
+    args += who
     indent = " " * (token.column - 1)
     opener = "exec = {" if conn.in_object else "exec {"
     block = (
@@ -165,6 +172,22 @@ def exec_edits(
         f"{indent}  args        = [{', '.join(args)}]\n{indent}}}"
     )
     return [ctx.rewrite(token, path, block), align_edit(conn.provider)]
+
+
+def _identity_flags(project: Project, directory: str, source: str) -> list[str]:
+    """`--role-arn ...` (with `--external-id`, `--session-name`) and `--profile ...` for the aws
+    provider `source` is read with, in HCL; none where ETA010 would leave it to a person (a web
+    identity, a dynamic role, a provider passed in by a caller)."""
+    who = aws_identity(project, directory, source)
+    if who is None or who.web_identity or who.dynamic or who.through:
+        return []
+    pairs = [
+        ("--role-arn", who.role),
+        ("--external-id", who.external_id if who.role else None),
+        ("--session-name", who.session_name if who.role else None),
+        ("--profile", who.profile),
+    ]
+    return [part for flag, value in pairs if value for part in (f'"{flag}"', value)]
 
 
 def _region(module: Module) -> tuple[str, str] | None:

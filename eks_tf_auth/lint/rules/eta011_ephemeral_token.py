@@ -76,7 +76,7 @@ def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
         raise Unfixable(f"{taint.source} is not declared in this module, or has no name")
     if re.search(r"\b(?:each|count)\.", name.expr):
         raise Unfixable(f"{taint.source} has one token per instance (count or for_each)")
-    edits = exec_edits(ctx, conn, module, (name.expr, resource.path))
+    edits = exec_edits(ctx, conn, module, (name.expr, resource.path), taint.source)
     token = conn.token_attribute
     others = [
         a
