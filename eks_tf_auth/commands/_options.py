@@ -29,6 +29,8 @@ DEFAULT_MODULE_SOURCE = (
 # eks_tf_auth.render.atlantis
 ATLANTIS_FILES = ("repos.yaml", "Dockerfile", "identity.tf")
 ATLANTIS_BASE_IMAGE = "ghcr.io/runatlantis/atlantis:v0.35.0"
+ATLANTIS_INSTALLS = ("pip", "standalone")
+ATLANTIS_STANDALONE_BASE_IMAGE = f"{ATLANTIS_BASE_IMAGE}-debian"
 ATLANTIS_IDENTITIES = ("pod-identity", "irsa")
 ATLANTIS_SERVICE_ACCOUNT = "atlantis/atlantis"
 ATLANTIS_ROLE_NAME = "atlantis"

@@ -235,7 +235,19 @@ def _merge_kuberc(path: Path, plugin: str) -> None:
 )
 @_options.region("Region of those clusters [env: AWS_REGION, profile].")
 @click.option("--repo-id", default="/.*/", show_default=True, help="repos.yaml repo id.")
-@click.option("--base-image", default=_options.ATLANTIS_BASE_IMAGE, show_default=True)
+@click.option(
+    "--install",
+    type=click.Choice(_options.ATLANTIS_INSTALLS),
+    default=_options.ATLANTIS_INSTALLS[0],
+    show_default=True,
+    help="How the Dockerfile adds eks-tf-auth: pip (Python and the package) or standalone "
+    "(copies only the executable `make standalone` builds).",
+)
+@click.option(
+    "--base-image",
+    help=f"[default: {_options.ATLANTIS_BASE_IMAGE}; with --install standalone, "
+    f"{_options.ATLANTIS_STANDALONE_BASE_IMAGE}]",
+)
 @click.option(
     "--identity",
     type=click.Choice(_options.ATLANTIS_IDENTITIES),
@@ -267,7 +279,8 @@ def atlantis(
     cluster_names: tuple[str, ...],
     region: str | None,
     repo_id: str,
-    base_image: str,
+    install: str,
+    base_image: str | None,
     identity: str | None,
     atlantis_cluster: str | None,
     service_account: str,
@@ -291,7 +304,7 @@ def atlantis(
             )
         role = ServiceAccountRole(identity, atlantis_cluster, service_account, role_name)
     found = clusters(cluster_names, ClusterRequest(region=region), os.environ)
-    files = render_files(found, repo_id=repo_id, base_image=base_image, role=role)
+    files = render_files(found, repo_id=repo_id, base_image=base_image, role=role, install=install)
     if only:
         if only not in files:
             raise InputError(f"--only {only} needs --identity", hint="or choose another file")

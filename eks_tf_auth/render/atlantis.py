@@ -1,6 +1,7 @@
 """`render atlantis`: a server-side repos.yaml whose workflow lints the saved plan, a Dockerfile
-that adds eks-tf-auth to the Atlantis image, and (`identity`) the IAM role Atlantis runs as, given
-to its service account through EKS Pod Identity or IRSA (`render_role`).
+that adds eks-tf-auth to the Atlantis image (`pip`: Python and the package from git;
+`standalone`: only the executable `make standalone` builds), and (`identity`) the IAM role
+Atlantis runs as, given to its service account through EKS Pod Identity or IRSA (`render_role`).
 
 The plan stage fails when the saved plan still hands a provider a plan-time token (`lint`'s exit
 code); the policy_check stage reports the same findings as an Atlantis custom policy check (the
@@ -22,6 +23,12 @@ from eks_tf_auth.render.env import render
 from eks_tf_auth.validate import quoted
 
 BASE_IMAGE = "ghcr.io/runatlantis/atlantis:v0.35.0"
+# How the Dockerfile installs eks-tf-auth: pip into a venv (on the default, Alpine image), or by
+# copying the standalone executable's folder, which is linked against glibc (Debian 12's 2.36):
+# hence the image's Debian variant.
+PIP, STANDALONE = "pip", "standalone"
+INSTALLS = (PIP, STANDALONE)
+STANDALONE_BASE_IMAGE = f"{BASE_IMAGE}-debian"
 IDENTITY_FILE = "identity.tf"
 FILES = ("repos.yaml", "Dockerfile", IDENTITY_FILE)
 POD_IDENTITY, IRSA = "pod-identity", "irsa"
@@ -106,23 +113,37 @@ def render_files(
     clusters: Sequence[Cluster],
     *,
     repo_id: str = "/.*/",
-    base_image: str = BASE_IMAGE,
+    base_image: str | None = None,
     package: str | None = None,
     role: ServiceAccountRole | None = None,
+    install: str = PIP,
 ) -> dict[str, str]:
-    """File name -> content; each cluster gets a token check before the plan. The image installs
-    `package` (a PyPI requirement such as eks-tf-auth==0.2.0, once it is published), by default
-    this repository at the pinned commit. With `role` comes identity.tf."""
+    """File name -> content; each cluster gets a token check before the plan. With `install`
+    PIP the image installs `package` (a PyPI requirement such as eks-tf-auth==0.2.0, once it is
+    published), by default this repository at the pinned commit; with STANDALONE it copies the
+    standalone executable's folder (the Docker build context is dist/standalone). The base image
+    defaults to Atlantis's (BASE_IMAGE, or STANDALONE_BASE_IMAGE). With `role` comes
+    identity.tf."""
     for c in clusters:
         validate.cluster_name(c.name)
         validate.region(c.region)
+    if install not in INSTALLS:
+        raise InputError(f"unknown install {quoted(install)}", hint=" or ".join(INSTALLS))
+    if base_image is None:
+        base_image = BASE_IMAGE if install == PIP else STANDALONE_BASE_IMAGE
     validate.image(base_image)
-    requirement = release.PIP_REQUIREMENT if package is None else validate.package(package)
+    if install == PIP:
+        requirement = release.PIP_REQUIREMENT if package is None else validate.package(package)
+        dockerfile = render(
+            "atlantis.Dockerfile.j2", base_image=base_image, requirement=requirement
+        )
+    else:
+        if package is not None:
+            raise InputError("a package is installed with pip", hint="leave it out, or use pip")
+        dockerfile = render("atlantis_standalone.Dockerfile.j2", base_image=base_image)
     files = {
         "repos.yaml": render("atlantis_repos.yaml.j2", clusters=clusters, repo_id=repo_id),
-        "Dockerfile": render(
-            "atlantis.Dockerfile.j2", base_image=base_image, requirement=requirement
-        ),
+        "Dockerfile": dockerfile,
     }
     if role is not None:
         files[IDENTITY_FILE] = render_role(role)

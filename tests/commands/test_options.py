@@ -25,6 +25,8 @@ def test_choices_and_defaults_equal_the_core() -> None:
     assert _options.DEFAULT_MODULE_SOURCE == providers.DEFAULT_MODULE_SOURCE
     assert _options.ATLANTIS_FILES == atlantis.FILES
     assert _options.ATLANTIS_BASE_IMAGE == atlantis.BASE_IMAGE
+    assert _options.ATLANTIS_INSTALLS == atlantis.INSTALLS
+    assert _options.ATLANTIS_STANDALONE_BASE_IMAGE == atlantis.STANDALONE_BASE_IMAGE
     assert _options.ATLANTIS_IDENTITIES == atlantis.IDENTITIES
     assert _options.ATLANTIS_SERVICE_ACCOUNT == atlantis.DEFAULT_SERVICE_ACCOUNT
     assert _options.ATLANTIS_ROLE_NAME == atlantis.DEFAULT_ROLE_NAME
@@ -52,6 +54,7 @@ def test_every_choice_a_command_offers_comes_from_the_shared_module() -> None:
         ("render", "provider", "source"): _options.SOURCES,
         ("render", "atlantis", "only"): _options.ATLANTIS_FILES,
         ("render", "atlantis", "identity"): _options.ATLANTIS_IDENTITIES,
+        ("render", "atlantis", "install"): _options.ATLANTIS_INSTALLS,
         ("lint", "fmt"): _options.LINT_FORMATS,
         ("lint", "fix_mode"): _options.FIX_MODES,
         ("access-entries", "set-mode", "mode"): _options.AUTH_MODES,

@@ -1,6 +1,7 @@
 """render atlantis: golden files for the repos.yaml + Dockerfile pair; the workflow fails the plan
 on findings (lint's exit code on the saved plan), reports them in a custom policy check, and
-applies the saved plan; the image installs the pinned commit (or a PyPI requirement, quoted);
+applies the saved plan; the image installs the pinned commit (or a PyPI requirement, quoted), or
+copies only the standalone executable (--install standalone);
 --output-dir; hostile input refused. identity.tf, the role Atlantis runs as: golden files for EKS
 Pod Identity and IRSA, their trust policies, terraform fmt and validate (hashicorp/aws from the
 image's mirror)."""
@@ -57,6 +58,37 @@ def test_the_image_installs_the_pinned_commit_or_a_quoted_requirement() -> None:
     assert "pip install --no-cache-dir 'eks-tf-auth>=0.2' " in published
     with pytest.raises(InputError, match="invalid package"):
         atlantis.render_files([], package="eks-tf-auth; rm -rf /")
+
+
+def test_the_standalone_image_copies_only_the_executable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = run_cli(
+        ["render", "atlantis", "--install", "standalone", "--only", "Dockerfile"], capsys
+    )
+    check_golden("atlantis-standalone.Dockerfile", text)
+    assert f"FROM {atlantis.STANDALONE_BASE_IMAGE}\n" in text  # glibc: the Debian variant
+    assert "COPY eks-tf-auth/ /opt/eks-tf-auth/\n" in text
+    for python in ("python", "pip", "apk", "apt-get"):
+        assert python not in text.replace("no Python, no pip", "")
+    other = atlantis.render_files([], install=atlantis.STANDALONE, base_image="registry/a:1")
+    assert "FROM registry/a:1\n" in other["Dockerfile"]
+    assert other["repos.yaml"] == atlantis.render_files([])["repos.yaml"]
+
+
+def test_the_examples_standalone_dockerfile_is_what_render_prints() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "atlantis"
+    rendered = atlantis.render_files([], install=atlantis.STANDALONE)["Dockerfile"]
+    assert (example / "Dockerfile.standalone").read_text() == rendered.replace(
+        "docker build -f Dockerfile ", "docker build -f examples/atlantis/Dockerfile.standalone "
+    )
+
+
+def test_the_install_is_pip_or_standalone() -> None:
+    with pytest.raises(InputError, match="unknown install 'conda'"):
+        atlantis.render_files([], install="conda")
+    with pytest.raises(InputError, match="a package is installed with pip"):
+        atlantis.render_files([], install=atlantis.STANDALONE, package="eks-tf-auth>=0.2")
 
 
 def test_atlantis_output_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

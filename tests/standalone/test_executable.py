@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -232,4 +233,20 @@ def test_other_commands_answer_as_the_package_does(
     )
     assert (proc.returncode, proc.stdout) == (python_form.returncode, python_form.stdout)
     assert proc.returncode == 0, proc.stderr
+    assert not pythons(started), started
+
+
+def test_the_dockerfiles_layout_runs_through_its_link(executable: Path, tmp_path: Path) -> None:
+    """What examples/atlantis/Dockerfile.standalone does: the folder copied elsewhere, run
+    through a symbolic link on PATH (the bootloader finds its folder through the link)."""
+    copied = tmp_path / "opt" / "eks-tf-auth"
+    shutil.copytree(executable.parent, copied, symlinks=True)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "eks-tf-auth").symlink_to(copied / "eks-tf-auth")
+    env = keys(tmp_path)
+    argv = [str(bindir / "eks-tf-auth"), "exec", "--cluster-name", "prod"]
+    proc, started = traced(argv, env, tmp_path / "t")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"]["token"].startswith("k8s-aws-v1.")
     assert not pythons(started), started
