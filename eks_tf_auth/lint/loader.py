@@ -67,8 +67,11 @@ EXEC = re.compile(r'(?m)(?:^|[{,\s])"?exec"?\s*[={:]|dynamic\s+"exec"')
 # only where they name a symbol the dataflow found tainted (a resource reading local.token, say).
 CORE_FILE = re.compile(
     r'aws_eks_cluster_auth|"external"|\b(?:provider|locals|output|module|token|exec)\b|v1alpha1'
-    r"|get-token"
+    r"|get-token|required_version|required_providers"
 )
+# ETA010: an aws provider that assumes a role or names a profile, and an exec block or an
+# external program in the same module or in a local module it calls.
+IDENTITY = re.compile(r'(?m)\bassume_role|^\s*"?profile"?\s*[=:]')
 CALL = re.compile(r'(?m)(?:^|[{,])\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')  # one-line blocks too
 SNIFF_BYTES = 1024  # what is read of a file no name accounts for, to tell a plan by its content
 _SNIFF_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -86,6 +89,7 @@ def load(
     callers = _call_graph(texts, read=inputs.config_files)
     deferred: dict[str, dict[Path, str]] = {}  # files set aside, by directory
     todo = select_directories(texts) | {str(d) for d in inputs.sniffed.values()}
+    todo |= _identity_directories(texts, callers)
     while todo:
         for directory in sorted(todo):
             files = texts[directory]
@@ -281,6 +285,23 @@ def _worth_parsing(text: str) -> bool:
         and bool(TOKEN_ATTRIBUTE.search(text))
         and bool(EXEC.search(text))
     )
+
+
+def _identity_directories(
+    texts: dict[str, dict[Path, str]], callers: dict[str, set[str]]
+) -> set[str]:
+    """Where ETA010 looks: a module whose aws provider assumes a role or names a profile, if it
+    or a local module it calls runs an exec block or an external program."""
+    named = {d for d, files in texts.items() if any(IDENTITY.search(t) for t in files.values())}
+    if not named:
+        return set()
+    runs = {
+        d
+        for d, files in texts.items()
+        if any(EXEC.search(t) or SOURCE.search(t) for t in files.values())
+    }
+    called = {child for child, parents in callers.items() if parents & named and child in runs}
+    return (named & runs) | called | {p for c in called for p in callers[c] & named}
 
 
 def _call_graph(
