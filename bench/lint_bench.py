@@ -7,8 +7,11 @@ script and interpreter (the directory of sys.executable).
 
 One run generates a corpus in a temporary directory (fixed seed, so the same bytes every time):
 200 module directories, 60 root modules under live/ and 140 child modules under modules/, with
-about 2,100 .tf files. Five root modules wire `data "aws_eks_cluster_auth"` into a provider token;
-nothing else should produce a finding. Beside the .tf files, as in a real repository, each module
+about 2,100 .tf files. Five root modules wire `data "aws_eks_cluster_auth"` into a provider token.
+Beside them, a Terragrunt layer under terragrunt/ (see TG_UNITS): a root.hcl, _envcommon files and
+48 units whose generate blocks write providers; three units generate the data source and the
+providers that read it, and one takes a token from a dependency's output. Nothing else should
+produce a finding. Beside the .tf files, as in a real repository, each module
 has a README.md, each root a .terraform.lock.hcl, and every tenth root a plan saved as `plan.out`
 (`terraform show -json` output without a token): lint sniffs the first KiB of each file no name
 accounts for, to find plans by their content, and these keep that cost in the measurement.
@@ -980,6 +983,7 @@ class ModuleDir:
     wired_providers: int = 0  # provider connections whose token is the data source's
     kube: bool = False
     extras: dict[str, str] = field(default_factory=dict)  # README.md, lock file, plan: not .tf
+    terragrunt: bool = False  # under terragrunt/: its files are .hcl, the Terraform it generates
 
 
 @dataclass(frozen=True)
@@ -1364,9 +1368,10 @@ def generate(dest: Path, seed: int) -> Corpus:
         root_module(g, env, region, stack, children, wired.get(i))
         for i, (env, region, stack) in enumerate(combos)
     ]
+    modules += terragrunt_layer(g, children)
     for number, module in enumerate(modules):
         module.extras["README.md"] = f"# {module.rel}\n\nPart of the lint benchmark's corpus.\n"
-        if module.root:
+        if module.root or "terragrunt.hcl" in module.files:
             module.extras[".terraform.lock.hcl"] = LOCK_FILE
             if number % 10 == 0:
                 module.extras["plan.out"] = PLAN_JSON
@@ -1375,6 +1380,214 @@ def generate(dest: Path, seed: int) -> Corpus:
         for name, text in {**module.files, **module.extras}.items():
             (directory / name).write_text(text, encoding="utf-8")
     return Corpus(dest, tuple(modules))
+
+
+# --- the Terragrunt layer ----------------------------------------------------------------------
+#
+# terragrunt/ as most Terragrunt repositories lay it out: a root.hcl that generates the AWS provider
+# and the backend, _envcommon/<stack>.hcl per stack (the module source, and for the Kubernetes
+# stacks a generate "kubernetes" block with exec-block providers), env.hcl per environment, and
+# TG_UNITS units under live/<env>/<region>/<stack>/ that include root.hcl and their envcommon.
+# TG_WIRED units replace the envcommon's generate "kubernetes" with one whose providers read a
+# generated aws_eks_cluster_auth, and one more takes the token from a dependency's output into a
+# generated provider: each such provider counts in the findings.
+
+TG_UNITS = 48
+TG_WIRED = 3
+TG_STACKS = {  # stack -> the child module its units deploy
+    "network": ("network", "vpc"),
+    "data": ("data", "rds-postgres"),
+    "queues": ("messaging", "sqs-queue"),
+    "addons": ("eks", "eks-addons"),
+    "apps": ("eks", "eks-access"),
+}
+TG_KUBE_STACKS = ("addons", "apps")
+TG_ROOT = """\
+locals {
+  env_vars    = read_terragrunt_config(find_in_parent_folders("env.hcl"))
+  environment = local.env_vars.locals.environment
+  aws_region  = local.env_vars.locals.aws_region
+}
+
+remote_state {
+  backend = "s3"
+  generate = {
+    path      = "backend.tf"
+    if_exists = "overwrite_terragrunt"
+  }
+  config = {
+    bucket         = "example-${local.environment}-terraform-state"
+    key            = "${path_relative_to_include()}/terraform.tfstate"
+    region         = local.aws_region
+    dynamodb_table = "terraform-locks"
+    encrypt        = true
+  }
+}
+
+generate "provider" {
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<EOF
+provider "aws" {
+  region = "${local.aws_region}"
+
+  default_tags {
+    tags = {
+      Environment = "${local.environment}"
+      ManagedBy   = "terragrunt"
+    }
+  }
+}
+EOF
+}
+"""
+TG_ENVCOMMON = """\
+terraform {
+  source = "${dirname(find_in_parent_folders("root.hcl"))}/../modules/@module@"
+}
+
+inputs = {
+  name = "@stack@"
+}
+"""
+TG_KUBE_PROVIDERS = """\
+
+generate "kubernetes" {
+  path      = "kubernetes.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<EOF
+data "aws_eks_cluster" "this" {
+  name = var.cluster_name
+}
+
+provider "kubernetes" {
+  host                   = data.aws_eks_cluster.this.endpoint
+  cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+  exec {
+    api_version = "client.authentication.k8s.io/v1beta1"
+    command     = "eks-tf-auth"
+    args        = ["exec", "--cluster-name", var.cluster_name, "--region", "${local.aws_region}"]
+  }
+}
+EOF
+}
+"""
+TG_UNIT = """\
+include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+
+include "envcommon" {
+  path   = "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/@stack@.hcl"
+  expose = true
+}
+@more@
+inputs = {
+@inputs@  cluster_name = "@env@-eks"
+  team         = "@team@"
+}
+"""
+TG_WIRED_PROVIDERS = """\
+
+generate "kubernetes" {
+  path      = "kubernetes.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<EOF
+data "aws_eks_cluster" "this" {
+  name = var.cluster_name
+}
+
+data "aws_eks_cluster_auth" "this" {
+  name = var.cluster_name
+}
+
+provider "kubernetes" {
+  host                   = data.aws_eks_cluster.this.endpoint
+  cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+  token                  = data.aws_eks_cluster_auth.this.token
+}
+@helm@EOF
+}
+"""
+TG_WIRED_HELM = """\
+
+provider "helm" {
+  kubernetes {
+    host                   = data.aws_eks_cluster.this.endpoint
+    cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+    token                  = data.aws_eks_cluster_auth.this.token
+  }
+}
+"""
+TG_HANDOFF = """\
+
+dependency "cluster" {
+  config_path = "../../../shared/eks"
+
+  mock_outputs = {
+    cluster_token = "mock"
+  }
+}
+
+generate "kubernetes" {
+  path      = "kubernetes.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<-EOF
+    variable "cluster_token" {
+      type      = string
+      sensitive = true
+    }
+
+    provider "kubernetes" {
+      host  = "https://${local.aws_region}.eks.example.com"
+      token = var.cluster_token
+    }
+  EOF
+}
+"""
+TG_HANDOFF_INPUT = "  cluster_token = dependency.cluster.outputs.cluster_token\n"
+
+
+def terragrunt_layer(g: Gen, children: Sequence[tuple[str, str]]) -> list[ModuleDir]:
+    """The Terragrunt units, with their root.hcl, _envcommon and env.hcl files."""
+    names = {name for _, name in children}
+    stacks = {s: m for s, m in TG_STACKS.items() if m[1] in names}
+    envcommon = {
+        f"{stack}.hcl": TG_ENVCOMMON.replace("@module@", "/".join(module)).replace("@stack@", stack)
+        + (TG_KUBE_PROVIDERS if stack in TG_KUBE_STACKS else "")
+        for stack, module in stacks.items()
+    }
+    out = [
+        ModuleDir("terragrunt", False, {"root.hcl": TG_ROOT}, terragrunt=True),
+        ModuleDir("terragrunt/_envcommon", False, envcommon, terragrunt=True),
+    ]
+    for env in ENVIRONMENTS:
+        env_hcl = f'locals {{\n  environment = "{env}"\n  aws_region  = "us-east-1"\n}}\n'
+        out.append(
+            ModuleDir(f"terragrunt/live/{env}", False, {"env.hcl": env_hcl}, terragrunt=True)
+        )
+    combos = sorted(
+        g.rng.sample([(e, r, s) for e in ENVIRONMENTS for r in REGIONS for s in stacks], TG_UNITS)
+    )
+    kube = [i for i, (_, _, stack) in enumerate(combos) if stack in TG_KUBE_STACKS]
+    special = g.rng.sample(kube, TG_WIRED + 1)
+    for i, (env, region, stack) in enumerate(combos):
+        more, wired, inputs = "", 0, ""
+        if i in special[:TG_WIRED]:
+            helm = TG_WIRED_HELM if special.index(i) % 2 else ""
+            more, wired = TG_WIRED_PROVIDERS.replace("@helm@", helm), 2 if helm else 1
+        elif i == special[TG_WIRED]:
+            more, wired, inputs = TG_HANDOFF, 1, TG_HANDOFF_INPUT
+        text = (
+            TG_UNIT.replace("@stack@", stack)
+            .replace("@env@", env)
+            .replace("@team@", g.pick(CHOICES["team"]))
+            .replace("@more@", more)
+            .replace("@inputs@", inputs)
+        )
+        rel = f"terragrunt/live/{env}/{region}/{stack}"
+        out.append(ModuleDir(rel, False, {"terragrunt.hcl": text}, wired, terragrunt=True))
+    return out
 
 
 # What sits beside the .tf files of a real stack: none of it is Terraform configuration.
@@ -1691,10 +1904,13 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
     print(host(bindir))
     print()
     roots = sum(m.root for m in corpus.modules)
+    units = sum("terragrunt.hcl" in m.files for m in corpus.modules)
+    children = sum(not m.root and not m.terragrunt for m in corpus.modules)
     print(
-        f"corpus (seed {SEED}, sha256 {digest(corpus)}): {len(corpus.modules)} module directories "
-        f"({roots} roots under live/, {len(corpus.modules) - roots} child modules under "
-        f"modules/), {corpus.files} .tf files, {lines} lines, {size / 1024 / 1024:.1f} MiB"
+        f"corpus (seed {SEED}, sha256 {digest(corpus)}): {len(corpus.modules)} directories "
+        f"({roots} roots under live/, {children} child modules under modules/, {units} "
+        f"Terragrunt units under terragrunt/), {corpus.files} .tf and .hcl files, {lines} lines, "
+        f"{size / 1024 / 1024:.1f} MiB"
     )
     print(
         f"  wired roots ({len(corpus.wired)}, {corpus.expected_findings} providers with the "

@@ -105,6 +105,7 @@ def load(
             display=lambda p: display(p, base),
             module_files=module_files,
             worth=_worth_parsing,
+            core=lambda text: CORE_FILE.search(text) is not None,
         )
     return project
 

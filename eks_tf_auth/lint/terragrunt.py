@@ -116,11 +116,14 @@ def add_units(
     display: Callable[[Path | str], str],
     module_files: Callable[[Path], list[Path]],
     worth: Callable[[str], bool],
+    core: Callable[[str], bool],
 ) -> None:
     """Add a module for each unit among `configs` (the .hcl files read, by path as given), and for
     each file with generate blocks that none of them includes; `texts` are the configuration
-    files read, by directory, which holds a unit's own .tf files."""
-    _Terragrunt(project, texts, display, module_files, worth).run(configs)
+    files read, by directory, which holds a unit's own .tf files. `worth` says whether a text
+    is worth parsing at all (loader.select_directories), `core` whether a file of a module
+    that is can declare or carry a token."""
+    _Terragrunt(project, texts, display, module_files, (worth, core)).run(configs)
 
 
 class _Terragrunt:
@@ -130,10 +133,14 @@ class _Terragrunt:
         texts: Mapping[str, Mapping[Path, str]],
         display: Callable[[Path | str], str],
         module_files: Callable[[Path], list[Path]],
-        worth: Callable[[str], bool],
+        tests: tuple[Callable[[str], bool], Callable[[str], bool]],
     ) -> None:
         self.project, self.texts, self.display = project, texts, display
-        self.module_files, self.worth = module_files, worth
+        self.module_files, (self.worth, self.core) = module_files, tests
+        self.inputs: dict[str, dict[str, Attribute]] = {}  # by file
+        self.outlines: dict[str, list[tuple[str | None, dict[str, str]]] | None] = {}
+        self.sources: dict[str, dict[Path, str]] = {}  # a module's files worth parsing
+        self.relevant: dict[str, bool] = {}  # by file or module directory
         self.configs: dict[str, _Config | None] = {}  # by absolute path
         self.keys: dict[str, str] = {}  # the given units' module keys, by absolute directory
         self.built: dict[str, Module | None] = {}  # by key; None: nothing worth linting
@@ -147,14 +154,21 @@ class _Terragrunt:
 
     def run(self, given: Mapping[Path, str]) -> None:
         roots: dict[str, tuple[Path, _Config]] = {}
+        included: set[str] = set()
         for path, text in given.items():
             if not worth_reading(path.name, text):
                 continue
-            config = self._config(os.path.abspath(path), text)
+            absolute = os.path.abspath(path)
+            glance = self._glance(absolute, text, path)
+            if glance is not None:
+                included.update(glance[0])
+                if not glance[1]:
+                    continue  # nothing in it, its includes or its module is worth parsing
+            config = self._config(absolute, text)
             if config is not None:
                 roots[config.path] = (path, config)
         units = {p: self._unit(path, config) for p, (path, config) in roots.items()}
-        included = {c.path for u in units.values() for c in u.chain[:-1]}
+        included |= {c.path for u in units.values() for c in u.chain[:-1]}
         roots_left = [u for p, u in units.items() if p not in included]
         self.keys = {u.directory: u.key for u in roots_left if u.config.shown.endswith(UNIT_FILE)}
         for unit in roots_left:
@@ -175,6 +189,57 @@ class _Terragrunt:
                 del self.project.modules[key]
 
     # --- reading ---------------------------------------------------------------------------
+
+    def _glance(self, absolute: str, text: str, given: Path) -> tuple[list[str], bool] | None:
+        """Without parsing (a large tree has many units, and few worth parsing): the files a
+        configuration includes, and whether it, they, its own .tf files or its local module
+        have anything lint looks for; None where its text is not plain enough to tell."""
+        directory = os.path.dirname(absolute)
+        relevant = self._relevant(absolute, text)
+        if given.name == UNIT_FILE:
+            relevant |= self.worth("\n".join(self.texts.get(str(given.parent), {}).values()))
+        includes: list[str] = []
+        parents: dict[str, str] = {}
+        sources: list[str] = []
+        pending = [(absolute, text)]
+        while pending:
+            path, pending_text = pending.pop()
+            if path not in self.outlines:
+                self.outlines[path] = _outline(pending_text)
+            outline = self.outlines[path]
+            if outline is None:
+                return None
+            for label, attributes in outline:
+                if label is None:  # terraform
+                    sources += [attributes["source"]] if "source" in attributes else []
+                    continue
+                value = _evaluate(attributes.get("path", ""), _Scope(directory))
+                if value is None:
+                    return None
+                target = os.path.normpath(os.path.join(directory, value))
+                if target in includes or not os.path.isfile(target):
+                    continue
+                included = self._read(target, self.display(target))
+                if included is None:
+                    return None
+                includes.append(target)
+                parents.setdefault(label, os.path.dirname(target))
+                relevant |= self._relevant(target, included)
+                pending.append((target, included))
+        for expr in sources:
+            value = _evaluate(expr, _Scope(directory, parents))
+            if value is None:
+                return None
+            module = _local_source(value, directory)
+            if module is not None and module not in self.relevant:
+                self.relevant[module] = self.worth("\n".join(self._source_texts(module).values()))
+            relevant |= module is not None and self.relevant[module]
+        return includes, relevant
+
+    def _relevant(self, path: str, text: str) -> bool:
+        if path not in self.relevant:
+            self.relevant[path] = "dependency." in text or self.worth(text)
+        return self.relevant[path]
 
     def _config(self, absolute: str, text: str | None = None) -> _Config | None:
         if absolute in self.configs:
@@ -287,14 +352,17 @@ class _Terragrunt:
                 if attr is not None:
                     source = _evaluate(attr.expr, scope)
         directory = _local_source(source, unit.directory) if source is not None else None
-        if directory is None:
-            return {}
-        files: dict[Path, str] = {}
-        for file in self.module_files(Path(directory)):
-            text = self._read(os.path.abspath(file), self.display(file))
-            if text is not None:
-                files[file] = text
-        return files
+        return self._source_texts(directory) if directory is not None else {}
+
+    def _source_texts(self, directory: str) -> dict[Path, str]:
+        if directory not in self.sources:
+            files: dict[Path, str] = {}
+            for file in self.module_files(Path(directory)):
+                text = self._read(os.path.abspath(file), self.display(file))
+                if text is not None and self.core(text):
+                    files[file] = text
+            self.sources[directory] = files
+        return self.sources[directory]
 
     def _add(self, module: Module, files: Mapping[Path, str]) -> None:
         for file, text in sorted(files.items()):
@@ -339,8 +407,12 @@ class _Terragrunt:
         """The `inputs` elements of the unit that read dependency outputs, with (dependency,
         output) for each; a later file's element of the same name replaces an earlier one."""
         found: dict[str, tuple[_Config, Attribute, list[tuple[str, str]]]] = {}
+        if not any("dependency." in c.text for c in unit.chain):
+            return []
         for config in unit.chain:
-            for name, element in _input_elements(config.text).items():
+            if config.path not in self.inputs:
+                self.inputs[config.path] = _input_elements(config.text)
+            for name, element in self.inputs[config.path].items():
                 refs = _DEPENDENCY_REF.findall(code(element.expr))
                 if refs:
                     found[name] = (config, element, refs)
@@ -599,6 +671,29 @@ def _input_elements(text: str) -> dict[str, Attribute]:
             return {}
         return dict(block.attributes["b"].items)
     return {}
+
+
+_TOP_BLOCK = re.compile(r'(?m)^(include|terraform)\b[ \t]*(?:"([^"\n]*)"[ \t]*)?\{')
+_LINE_ATTRIBUTE = re.compile(r"(?m)^[ \t]*(\w+)[ \t]*=[ \t]*(.*?)[ \t]*$")
+
+
+def _outline(text: str) -> list[tuple[str | None, dict[str, str]]] | None:
+    """The include blocks (by label; "" for none) and terraform blocks (None) of a Terragrunt
+    file, each with its one-line attributes; None where a block is not written plainly."""
+    if "include" not in text and "terraform" not in text:
+        return []
+    kinds = classify(text)
+    found: list[tuple[str | None, dict[str, str]]] = []
+    for m in _TOP_BLOCK.finditer(text):
+        if kinds[m.start()] != CODE:
+            continue
+        end = closing(text, m.end() - 1, kinds)
+        body = text[m.end() : end]
+        if "{" in code(body).replace("${", ""):
+            return None  # a nested block or object: not plain
+        attributes = dict(_LINE_ATTRIBUTE.findall(body))
+        found.append((m.group(2) or "" if m.group(1) == "include" else None, attributes))
+    return found
 
 
 def _depth(text: str, kinds: str, at: int) -> int:

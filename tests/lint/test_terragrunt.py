@@ -222,7 +222,8 @@ def test_generate_blocks_that_write_no_terraform(tmp_path: Path) -> None:
         + 'generate {\n  path = "e.tf"\n}\n'
         + 'generate "f" {\n  contents = <<EOF\n'
         + AUTH
-        + "EOF\n}\n",
+        + "EOF\n}\n"
+        + 'generate "g" {\n  path     = "g.tf"\n  contents = <<EOF\nterraform {\n}\nEOF\n}\n',
     )
     assert found(tmp_path) == {("terragrunt.hcl", 30, "ETA003")}  # only "f" writes Terraform
 
@@ -328,6 +329,14 @@ def test_module_sources(tmp_path: Path) -> None:
             INCLUDE + f"terraform {{\n  source = {source}\n}}\n",
         )
     write(tmp_path, "root.hcl", generate("auth", AUTH))
+    write(
+        tmp_path,
+        "live/g/terragrunt.hcl",
+        'include "gone" {\n  path = "nowhere.hcl"\n}\n'
+        'terraform {\n  source = "../../modules/k8s"\n\n  extra_arguments "retry" {\n'
+        '    commands = ["apply"]\n  }\n}\n',
+    )
+    write(tmp_path, "live/h/terragrunt.hcl", "include {\n  path = local.root\n}\n")
     report = engine.run([tmp_path / "live"], engine.Selection(), cwd=tmp_path)
     assert {(f.path, f.rule_id) for f in report.findings} == {
         ("modules/k8s/main.tf", "ETA001"),
@@ -408,6 +417,7 @@ def test_a_dependency_in_an_include_and_an_input_overridden(tmp_path: Path) -> N
         ("_envcommon/app.hcl", 5, "ETA001"),
         ("modules/eks/main.tf", 5, "ETA002"),
     }
+    assert found(tmp_path, "live/b") == set()  # its own k8s_token replaces the envcommon's
 
 
 def test_dependencies_that_cannot_be_followed(tmp_path: Path) -> None:
@@ -429,6 +439,13 @@ def test_dependencies_that_cannot_be_followed(tmp_path: Path) -> None:
             "  # inputs = {\n"
             "}\n",
         ),
+    )
+    write(  # inputs built by an expression: not followed
+        tmp_path,
+        "live/merged/terragrunt.hcl",
+        'dependency "remote" {\n  config_path = "../remote"\n}\n'
+        "locals {\n  inputs = {\n    k8s_token = dependency.remote.outputs.cluster_token\n  }\n}\n"
+        + unit("../../modules/app", "inputs = merge(local.inputs, {})\n"),
     )
     report = engine.run([tmp_path / "live"], engine.Selection(), cwd=tmp_path)
     assert [(p.path, p.line) for p in report.problems] == [("live/broken/terragrunt.hcl", 2)]
