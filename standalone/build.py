@@ -121,6 +121,7 @@ def main() -> int:
         print(f"build: {executable} --version says {version!r}, not {__version__}", file=sys.stderr)
         return 1
     files = digests(folder)
+    elapsed = time.monotonic() - started
     provenance = {
         "name": NAME,
         "version": __version__,
@@ -131,10 +132,10 @@ def main() -> int:
         "platform": f"{platform.system().lower()}-{platform.machine()}",
         "libc": "-".join(platform.libc_ver()),
         "tools": {d: metadata.version(d) for d in ("pyinstaller", "pyinstaller-hooks-contrib")},
+        "build_seconds": round(elapsed, 1),  # not part of what is reproduced
         "files": files,
     }
     PROVENANCE.write_text(json.dumps(provenance, indent=2) + "\n")
-    elapsed = time.monotonic() - started
     print(
         f"built {executable.relative_to(ROOT)} ({version}): "
         f"{size_bytes(folder) / 1e6:.1f} MB in {len(files)} files, {elapsed:.0f} s"

@@ -75,6 +75,9 @@ EXCLUDES = (
     "mypy_boto3_iam",
     "mypy_boto3_logs",
     "_pydecimal",  # decimal's fallback; the C _decimal is there
+    # only Windows and macOS code imports ctypes (click's console, truststore, dateutil's tz);
+    # without it the bootloader skips its ctypes hook, about 3 ms of every start
+    "ctypes",
 )
 # What `exec` loads on a cache miss with environment keys: collected as .pyc files beside the
 # executable rather than compressed into its archive, which each import would inflate (about
