@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from eks_tf_auth.lint import providers
 from eks_tf_auth.lint.flow import Flow, Kind, Taint
@@ -46,6 +46,9 @@ class Where:
     path: str
     line: int
     column: int
+    # Where the position is inside a multi-line attribute, the attribute's first line (for
+    # suppression comments above it); 0 otherwise.
+    statement: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -356,7 +359,7 @@ def token_site(
     if conn.form is not None and conn.form.kubeconfig and conn.via is not None:
         path, attr = conn.via_path, conn.via
     line, column = flow.site(conn.module, path, attr, kind)
-    return Where(path, line, column), taint
+    return Where(path, line, column, attr.line if line != attr.line else 0), taint
 
 
 def token_value(conn: Connection) -> Attribute | None:

@@ -8,11 +8,24 @@ import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
+from eks_tf_auth.lint.connections import Connection, Where, with_token_at
 from eks_tf_auth.lint.flow import Flow
 from eks_tf_auth.lint.hcl import Attribute, Block, SourceFile
 from eks_tf_auth.lint.model import Module, Project
 from eks_tf_auth.lint.syntax import CODE, COMMENT, classify, closing
+
+
+class Position(Protocol):
+    """Where a finding is (rule.Finding)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
 
 
 class Unfixable(Exception):
@@ -59,6 +72,18 @@ class FixContext:
 
     def module(self, directory: str) -> Module:
         return self.project.modules[directory]
+
+    def connection(self, finding: Position) -> Connection:
+        """The connection whose token a finding points at, with a token attribute that --fix
+        can rewrite in a configuration file; else Unfixable, with the reason."""
+        where = Where(finding.path, finding.line, finding.column)
+        conn = with_token_at(self.project, where, self.flow)
+        assert conn is not None  # the rule found its token there
+        if conn.token_attribute is None:  # see providers.py: a form --fix cannot rewrite
+            raise Unfixable(conn.unfixable)
+        if "!" in conn.module:
+            raise Unfixable("inside a saved plan: fix the configuration and plan again")
+        return conn
 
     def remove(self, attr: Attribute, path: str) -> Edit:
         """Delete an attribute, and remember that its references are gone."""

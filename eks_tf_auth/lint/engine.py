@@ -18,7 +18,8 @@ from eks_tf_auth.lint.model import Problem, Project
 from eks_tf_auth.lint.rule import DEFAULT_FAIL_ON, FAIL_ON, Finding, Report, Rule, Severity
 from eks_tf_auth.lint.rules import BY_ID, RULES
 
-# `# eks-tf-auth:ignore ETA001 reason` (or //) on the finding's line or the line above it.
+# `# eks-tf-auth:ignore ETA001 reason` (or //) on the finding's line or the line above it (or
+# above the multi-line statement it is in).
 SUPPRESSION = re.compile(r"(?:#|//)\s*eks-tf-auth:ignore\s+(?P<ids>ETA\d{3}(?:\s*,\s*ETA\d{3})*)")
 CONFIG_FILES = (".eks-tf-auth.toml", "pyproject.toml")
 
@@ -80,7 +81,8 @@ def _missing(path: Path) -> bool:
 
 def suppressed(finding: Finding, lines: dict[str, list[str]]) -> bool:
     text = lines.get(finding.path, [])
-    for number in (finding.line, finding.line - 1):
+    above = (finding.statement, finding.statement - 1) if finding.statement else ()
+    for number in (finding.line, finding.line - 1, *above):
         m = SUPPRESSION.search(text[number - 1]) if 1 <= number <= len(text) else None
         if m and finding.rule_id in re.split(r"\s*,\s*", m.group("ids")):
             return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from eks_tf_auth.lint.model import Problem, Project
@@ -40,6 +40,9 @@ class Finding:
     rule_id: str
     message: str
     severity: Severity = Severity.ERROR
+    # The first line of the statement the finding is in, where that is above `line`: a
+    # suppression comment above the statement counts too. 0: the finding's own line is it.
+    statement: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,22 @@ def test_suppression_on_the_line_or_above(tmp_path: Path, monkeypatch: pytest.Mo
     assert [(f.path, f.rule_id) for f in report.findings] == [("c/main.tf", "ETA001")]
 
 
+MULTILINE = BAD.replace(
+    "  token = data.aws_eks_cluster_auth.this.token\n",
+    "  token = (\n    var.use_exec\n    ? null\n    : data.aws_eks_cluster_auth.this.token\n  )\n",
+).replace("provider", 'variable "use_exec" {}\n\nprovider')
+
+
+def test_suppression_above_a_multi_line_statement(tmp_path: Path) -> None:
+    """The finding points at the token's own line, three lines into the attribute; a comment
+    above the attribute still covers it."""
+    ignored = MULTILINE.replace("  token", "  # eks-tf-auth:ignore ETA001\n  token")
+    write(tmp_path, "a/main.tf", ignored)
+    write(tmp_path, "b/main.tf", MULTILINE)
+    report = engine.run([tmp_path], engine.Selection(), cwd=tmp_path)
+    assert [(f.path, f.line, f.statement) for f in report.findings] == [("b/main.tf", 11, 8)]
+
+
 def test_select_ignore_and_unknown_ids(tmp_path: Path) -> None:
     write(tmp_path, "main.tf", BAD + 'data "aws_eks_cluster_auth" "unused" {\n  name = "x"\n}\n')
     both = engine.run([tmp_path], engine.Selection())

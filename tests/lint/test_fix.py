@@ -566,7 +566,7 @@ def test_fixes_that_stop_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     )
     fixes = fix.fix([Path(".")])
     assert sorted((u.finding.rule_id, u.reason) for u in fixes.unfixed) == [
-        ("ETA005", "helm's kubernetes attribute is built by an expression: edit it by hand"),
+        ("ETA005", "the kubernetes attribute is built by an expression: edit it by hand"),
         ("ETA007", '"get-token" is not in a list written out: add --output json by hand'),
         ("ETA009", 'the value is not one "${...}" interpolation: decode it by hand'),
     ]

@@ -379,7 +379,7 @@ def test_ephemeral_fix_beside_an_exec_block_drops_the_token() -> None:
                 "main.tf": EPHEMERAL + 'provider "helm" {\n  kubernetes = merge(local.k, '
                 "{ token = ephemeral.aws_eks_cluster_auth.a.token })\n}\n"
             },
-            "helm's kubernetes attribute is built by an expression",
+            "the kubernetes attribute is built by an expression",
         ),
         (
             {"main.tf": TOKEN},

@@ -1,7 +1,9 @@
 """## What it does
-Flags a Kubernetes, Helm or kubectl provider whose `token` comes from
+Flags a provider that connects to Kubernetes (kubernetes, kubernetes-alpha, kubectl, helm 2.x
+and 3.x, flux, kustomization's `kubeconfig_raw`: docs/providers.md) whose `token` comes from
 `data "aws_eks_cluster_auth"` — directly or through locals, variables, module inputs and outputs,
-splats and functions such as `one()`, `join()`, `try()` or `element(concat())`.
+a connection object in a local, `templatefile()` and `data "template_file"`, splats and
+functions such as `one()`, `join()`, `try()` or `element(concat())`.
 
 ## Why is this bad?
 The data source signs the token when the plan is made, and EKS accepts it for 15 minutes. An
@@ -58,10 +60,8 @@ from collections.abc import Iterator
 from eks_tf_auth.lint import versions
 from eks_tf_auth.lint.connections import (
     Connection,
-    Where,
     exclusive_exec,
     tainted_tokens,
-    with_token_at,
 )
 from eks_tf_auth.lint.edits import Edit, FixContext, Op, Unfixable, align_edit, leaves, one_line
 from eks_tf_auth.lint.flow import Kind, Taint
@@ -90,15 +90,12 @@ def check(project: Project) -> Iterator[Finding]:
             f"{conn.name}: token comes from {taint.describe()}, minted at plan time; "
             "it expires 15 minutes later, so saved plans and long applies fail",
             RULE.severity,
+            where.statement,
         )
 
 
 def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
-    conn = with_token_at(ctx.project, Where(finding.path, finding.line, finding.column))
-    if conn is None or conn.token_attribute is None:
-        raise Unfixable("helm's kubernetes attribute is built by an expression: edit it by hand")
-    if "!" in conn.module:
-        raise Unfixable("inside a saved plan: fix the configuration and plan again")
+    conn = ctx.connection(finding)
     taint = ctx.flow.of(conn.module, conn.token_refs, Kind.AUTH)
     assert taint is not None  # ETA001 reported it
     if conn.has_exec and ctx.mode != "ephemeral":

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from eks_tf_auth.lint.connections import Where, connections, exclusive_exec, with_token_at
-from eks_tf_auth.lint.edits import Edit, FixContext, Unfixable, align_edit
+from eks_tf_auth.lint.connections import connections, exclusive_exec
+from eks_tf_auth.lint.edits import Edit, FixContext, align_edit
 from eks_tf_auth.lint.model import Project
 from eks_tf_auth.lint.rule import Finding, Rule, Severity
 
@@ -47,11 +47,8 @@ def check(project: Project) -> Iterator[Finding]:
 
 
 def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
-    conn = with_token_at(ctx.project, Where(finding.path, finding.line, finding.column))
-    if conn is None or conn.token_attribute is None:
-        raise Unfixable("helm's kubernetes attribute is built by an expression: edit it by hand")
-    if "!" in conn.module:
-        raise Unfixable("inside a saved plan: fix the configuration and plan again")
+    conn = ctx.connection(finding)
+    assert conn.token_attribute is not None  # ctx.connection's promise
     return [ctx.remove(conn.token_attribute, conn.provider.path), align_edit(conn.provider)]
 
 

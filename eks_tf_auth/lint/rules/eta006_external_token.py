@@ -37,6 +37,7 @@ def check(project: Project) -> Iterator[Finding]:
             f"{conn.name}: token comes from {taint.describe()}, read at plan time and "
             "frozen into saved plans",
             RULE.severity,
+            where.statement,
         )
 
 

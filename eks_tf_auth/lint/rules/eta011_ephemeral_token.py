@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from eks_tf_auth.lint.connections import Where, tainted_tokens, with_token_at
+from eks_tf_auth.lint.connections import tainted_tokens
 from eks_tf_auth.lint.edits import Edit, FixContext, Op, Unfixable, leaves
 from eks_tf_auth.lint.flow import Kind
 from eks_tf_auth.lint.model import Project
@@ -51,15 +51,12 @@ def check(project: Project) -> Iterator[Finding]:
             f"{conn.name}: token comes from {taint.describe()}, minted once per run and not "
             "renewed: an apply longer than 15 minutes ends in Unauthorized; exec renews it",
             RULE.severity,
+            where.statement,
         )
 
 
 def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
-    conn = with_token_at(ctx.project, Where(finding.path, finding.line, finding.column))
-    if conn is None or conn.token_attribute is None:
-        raise Unfixable("helm's kubernetes attribute is built by an expression: edit it by hand")
-    if "!" in conn.module:
-        raise Unfixable("inside a saved plan: fix the configuration and plan again")
+    conn = ctx.connection(finding)
     taint = ctx.flow.of(conn.module, conn.token_refs, Kind.EPHEMERAL)
     assert taint is not None  # ETA011 reported it
     if conn.has_exec:
@@ -78,6 +75,7 @@ def fix(ctx: FixContext, finding: Finding) -> list[Edit]:
         raise Unfixable(f"{taint.source} has one token per instance (count or for_each)")
     edits = exec_edits(ctx, conn, module, (name.expr, resource.path), taint.source)
     token = conn.token_attribute
+    assert token is not None  # ctx.connection's promise
     others = [
         a
         for b in module.blocks
