@@ -54,6 +54,9 @@ NO_MERGE = "no_merge"
 # An output whose name says it is a token, where the unit that makes it cannot be read.
 TOKEN_NAME = re.compile(r"token", re.I)
 UNREAD_SOURCE = "data.aws_eks_cluster_auth.*"  # how such a token's source is named
+# A module source's file that can use or pass on a token from the generated files (a provider, a
+# token, an output of one); the others are not parsed.
+_CARRIES = re.compile(r'token|aws_eks_cluster_auth|"external"|\bprovider\s+"|\boutput\s+"')
 _GENERATE = re.compile(r'(?m)^[ \t]*generate[ \t]+"')
 _DEPENDENCY_REF = re.compile(r"(?<![\w.])dependency\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)")
 _INPUTS = re.compile(r"(?m)^[ \t]*(inputs)[ \t]*=[ \t]*\{")
@@ -359,7 +362,7 @@ class _Terragrunt:
             files: dict[Path, str] = {}
             for file in self.module_files(Path(directory)):
                 text = self._read(os.path.abspath(file), self.display(file))
-                if text is not None and self.core(text):
+                if text is not None and self.core(text) and _CARRIES.search(text):
                     files[file] = text
             self.sources[directory] = files
         return self.sources[directory]
