@@ -20,7 +20,6 @@ skipped as if it were empty."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import stat
@@ -49,6 +48,7 @@ from eks_tf_auth.lint.inputs import (
     read_stream,
 )
 from eks_tf_auth.lint.model import Module, ModuleCall, Problem, Project
+from eks_tf_auth.lint.syntax import string_literal
 
 STDIN = "-"
 
@@ -453,15 +453,7 @@ def _link_calls(project: Project) -> None:
 
 def _local_child(directory: str, block: Block) -> str | None:
     source = block.attributes.get("source")
-    literal = _string_literal(source.expr) if source else None
+    literal = string_literal(source.expr) if source else None
     if literal and literal.startswith(("./", "../")):
         return os.path.normpath(os.path.join(directory, literal))
     return None
-
-
-def _string_literal(expr: str) -> str | None:
-    try:
-        value = json.loads(expr)
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else None

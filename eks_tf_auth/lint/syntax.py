@@ -125,6 +125,16 @@ def split_conditional(expr: str) -> tuple[str, str, str] | None:
     return None
 
 
+def string_literal(expr: str) -> str | None:
+    """The value of an expression that is one quoted string (JSON's escapes, which are HCL's
+    too); None for anything else, an invalid escape included."""
+    try:
+        value = json.loads(expr)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
 def is_json(path: str) -> bool:
     return path.endswith(".json")
 

@@ -418,3 +418,13 @@ def test_rule_messages_name_both_identities_and_never_say_fail() -> None:
     for f in findings(files) + findings({"main.tf": EPHEMERAL + TOKEN}, eta011.RULE):
         assert "fail" not in f.message.lower()
     assert re.search(r"exec runs as .*, but provider\.aws assumes role", findings(files)[0].message)
+
+
+def test_a_string_with_an_invalid_escape_is_not_a_literal() -> None:
+    """`"\\g"` is no string HCL or JSON can decode: neither a command nor a flag value."""
+    args = '["--profile=deploy", "eks", "\\get-token", "--cluster-name", "prod"]'
+    files = {"main.tf": 'provider "aws" {\n  profile = "deploy"\n}\n' + CLUSTER}
+    files["main.tf"] += exec_provider("aws", args)
+    assert findings(files) == []
+    files["main.tf"] = files["main.tf"].replace('"deploy"\n}', '"\\deploy"\n}', 1)
+    assert findings(files) == []

@@ -77,6 +77,7 @@ from eks_tf_auth.lint.syntax import (
     classify,
     closing,
     is_json,
+    string_literal,
     unwrap,
 )
 
@@ -243,9 +244,7 @@ def _local(module: Module, name: str) -> str | None:
 
 
 def _shown(expr: str) -> str:
-    if _LITERAL.fullmatch(expr):
-        return str(json.loads(expr))
-    return expr
+    return _string(expr) or expr
 
 
 # --- the exec side ----------------------------------------------------------------------------
@@ -283,7 +282,7 @@ def _tool(command: str | None) -> Tool | None:
 def _string(expr: str) -> str | None:
     """The value of a plain string literal."""
     e = expr.strip()
-    return str(json.loads(e)) if _LITERAL.fullmatch(e) else None
+    return string_literal(e) if _LITERAL.fullmatch(e) else None
 
 
 def _elements(path: str, args: Attribute) -> list[str] | None:
