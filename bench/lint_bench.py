@@ -909,15 +909,17 @@ data "aws_eks_cluster_auth" "this" {
 }
 """
 
+# Each runs as the role the aws provider assumes (T_PROVIDERS), as it should (ETA010).
+EXEC_ROLE = '"--role-arn", "arn:aws:iam::${var.account_id}:role/terraform-apply"'
 EXEC_ARGS = (
     (
         '"aws"',
         '["eks", "get-token", "--cluster-name", module.eks.cluster_name, "--region", var.region, '
-        '"--output", "json"]',
+        f'{EXEC_ROLE}, "--output", "json"]',
     ),
     (
         '"eks-tf-auth"',
-        '["exec", "--cluster-name", module.eks.cluster_name, "--region", var.region]',
+        f'["exec", "--cluster-name", module.eks.cluster_name, "--region", var.region, {EXEC_ROLE}]',
     ),
 )
 HOST = "data.aws_eks_cluster.this.endpoint"

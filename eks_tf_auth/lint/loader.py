@@ -70,8 +70,17 @@ CORE_FILE = re.compile(
     r"|get-token|required_version|required_providers"
 )
 # ETA010: an aws provider that assumes a role or names a profile, and an exec block or an
-# external program in the same module or in a local module it calls.
+# external program in the same module or in a local module it calls; there, the files that can
+# hold either, the EKS data sources and module calls that say which aws provider reads the
+# cluster, and locals.
 IDENTITY = re.compile(r'(?m)\bassume_role|^\s*"?profile"?\s*[=:]')
+IDENTITY_FILE = re.compile(
+    r'(?m)\bassume_role|^\s*"?profile"?\s*[=:]|\bexec\b|aws_eks_cluster|"external"'
+    r"|\bproviders\s*=|\blocals\b"
+)
+# A role or profile an aws provider sets, and the lines that pass one to an exec block.
+IDENTITY_VALUE = re.compile(r'(?m)^\s*"?(?:role_arn|profile)"?\s*[=:]\s*(.+?)\s*,?\s*$')
+PASSED = re.compile(r'\b(?:args|AWS_PROFILE|AWS_ROLE_ARN)\b"?\s*[=:]')
 CALL = re.compile(r'(?m)(?:^|[{,])\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"')  # one-line blocks too
 SNIFF_BYTES = 1024  # what is read of a file no name accounts for, to tell a plan by its content
 _SNIFF_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -89,11 +98,15 @@ def load(
     callers = _call_graph(texts, read=inputs.config_files)
     deferred: dict[str, dict[Path, str]] = {}  # files set aside, by directory
     todo = select_directories(texts) | {str(d) for d in inputs.sniffed.values()}
-    todo |= _identity_directories(texts, callers)
+    identity_only = _identity_directories(texts, callers) - todo
+    todo |= identity_only
     while todo:
         for directory in sorted(todo):
             files = texts[directory]
-            deferred[directory] = _parse_module(project, directory, files, base, inputs.sniffed)
+            core = IDENTITY_FILE if directory in identity_only else CORE_FILE
+            deferred[directory] = _parse_module(
+                project, directory, files, base, inputs.sniffed, core
+            )
         _link_calls(project)
         todo = _reached(project, callers) & set(texts)
     _parse_deferred(project, deferred, base)
@@ -301,8 +314,20 @@ def _identity_directories(
         for d, files in texts.items()
         if any(EXEC.search(t) or SOURCE.search(t) for t in files.values())
     }
+    settled = {d for d in named & runs if _settled("\n".join(texts[d].values()))}
     called = {child for child, parents in callers.items() if parents & named and child in runs}
-    return (named & runs) | called | {p for c in called for p in callers[c] & named}
+    return ((named & runs) - settled) | called | {p for c in called for p in callers[c] & named}
+
+
+def _settled(text: str) -> bool:
+    """Whether every exec block of a module already passes every role and profile its aws
+    providers set, on its args (or env) line, as written: then ETA010 has nothing to report
+    there and the module is not parsed for it. Where that cannot be seen on one line (a list
+    over several lines), it is parsed."""
+    values = {m.group(1) for m in IDENTITY_VALUE.finditer(text)}
+    execs = len(EXEC.findall(text))
+    passing = [line for line in text.splitlines() if PASSED.search(line)]
+    return all(sum(v in line for line in passing) >= execs for v in values)
 
 
 def _call_graph(
@@ -407,15 +432,20 @@ def _plan_by_content(path: str) -> bool:
 
 
 def _parse_module(
-    project: Project, directory: str, texts: dict[Path, str], base: Path, always: Collection[Path]
+    project: Project,
+    directory: str,
+    texts: dict[Path, str],
+    base: Path,
+    always: Collection[Path],
+    core: re.Pattern[str] = CORE_FILE,
 ) -> dict[Path, str]:
-    """Parse the files of a directory that can declare or carry a token path, and those in
-    `always`; return the others, set aside."""
+    """Parse the files of a directory that `core` says can matter (declare or carry a token
+    path, by default), and those in `always`; return the others, set aside."""
     module = Module(directory)
     project.modules[directory] = module
-    core = {f: t for f, t in texts.items() if f in always or CORE_FILE.search(t)}
-    _parse_files(project, module, core, base)
-    return {f: t for f, t in texts.items() if f not in core}
+    parsed = {f: t for f, t in texts.items() if f in always or core.search(t)}
+    _parse_files(project, module, parsed, base)
+    return {f: t for f, t in texts.items() if f not in parsed}
 
 
 def _parse_deferred(project: Project, deferred: dict[str, dict[Path, str]], base: Path) -> None:

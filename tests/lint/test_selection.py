@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eks_tf_auth import cli
-from eks_tf_auth.lint import fix, loader
+from eks_tf_auth.lint import engine, fix, loader
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
 CLUSTER = 'data "aws_eks_cluster" "this" {\n  name = "prod"\n}\n'
@@ -78,3 +78,35 @@ def test_version_constraints_in_their_own_file_allow_the_ephemeral_fix(tmp_path:
     assert fixes.unfixed == ()
     [change] = fixes.changes
     assert change.new.startswith('ephemeral "aws_eks_cluster_auth" "a" {')
+
+
+def with_args(args: str) -> str:
+    return EXEC.replace('["exec", "--cluster-name", "prod"]', args)
+
+
+PASSES_ROLE = with_args(f'["exec", "--cluster-name", "prod", "--role-arn", "{ROLE}"]')
+OTHER_ROLE = with_args('["exec", "--cluster-name", "prod", "--role-arn", "arn:aws:iam::1:role/x"]')
+SECOND = EXEC.replace('provider "kubernetes" {\n', 'provider "kubernetes" {\n  alias = "two"\n')
+ROLE_OWN_LINE = with_args(
+    f'[\n      "exec", "--cluster-name", "prod",\n      "--role-arn", "{ROLE}",\n    ]'
+)
+
+
+def test_exec_blocks_that_already_pass_the_role_are_not_parsed(tmp_path: Path) -> None:
+    write(tmp_path, "settled/main.tf", ROLE_PROVIDER + CLUSTER + PASSES_ROLE)
+    assert loader.load([tmp_path], cwd=tmp_path).modules == {}
+
+
+@pytest.mark.parametrize(
+    ("providers", "finding"),
+    [(OTHER_ROLE, 1), (PASSES_ROLE + SECOND, 1), (ROLE_OWN_LINE, 0)],
+    ids=["other-role", "one-of-two", "role-on-its-own-line"],
+)
+def test_what_cannot_be_seen_to_match_is_parsed(
+    tmp_path: Path, providers: str, finding: int
+) -> None:
+    write(tmp_path, "m/main.tf", ROLE_PROVIDER + CLUSTER + providers)
+    project = loader.load([tmp_path], cwd=tmp_path)
+    assert list(project.modules) == [str(tmp_path / "m")]
+    report = engine.run([tmp_path], engine.Selection(), cwd=tmp_path)
+    assert [f.rule_id for f in report.findings] == ["ETA010"] * finding
