@@ -306,17 +306,24 @@ def _identity_directories(
 ) -> set[str]:
     """Where ETA010 looks: a module whose aws provider assumes a role or names a profile, if it
     or a local module it calls runs an exec block or an external program."""
-    named = {d for d, files in texts.items() if any(IDENTITY.search(t) for t in files.values())}
+    named = {d for d, files in texts.items() if any(_names_identity(t) for t in files.values())}
     if not named:
         return set()
-    runs = {
-        d
-        for d, files in texts.items()
-        if any(EXEC.search(t) or SOURCE.search(t) for t in files.values())
-    }
+    runs = {d for d, files in texts.items() if any(_runs(t) for t in files.values())}
     settled = {d for d in named & runs if _settled("\n".join(texts[d].values()))}
     called = {child for child, parents in callers.items() if parents & named and child in runs}
     return ((named & runs) - settled) | called | {p for c in called for p in callers[c] & named}
+
+
+def _names_identity(text: str) -> bool:
+    # Substring tests first, as in _worth_parsing: the expressions run where they can match.
+    return ("assume_role" in text or "profile" in text) and IDENTITY.search(text) is not None
+
+
+def _runs(text: str) -> bool:
+    return ("exec" in text and EXEC.search(text) is not None) or (
+        "external" in text and SOURCE.search(text) is not None
+    )
 
 
 def _settled(text: str) -> bool:

@@ -79,5 +79,8 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["id"] == "eks-tf-auth-lint" and hook["entry"] == "eks-tf-auth lint"
     assert hook["language"] == "python"
     files = re.compile(hook["files"])
-    assert all(files.search(n) for n in ("main.tf", "x.tf.json", "a/b.tofu"))
+    assert all(
+        files.search(n)
+        for n in ("main.tf", "x.tf.json", "a/b.tofu", "c.tofu.json", "live/terragrunt.hcl")
+    )
     assert not any(files.search(n) for n in ("main.tfvars", "x.json", "tf.md"))
