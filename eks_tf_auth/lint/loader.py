@@ -66,9 +66,9 @@ EXEC = re.compile(r'(?m)(?:^|[{,\s])"?exec"?\s*[={:]|dynamic\s+"exec"')
 # In a parsed directory, files that can declare or carry a token path are parsed first; the others
 # only where they name a symbol the dataflow found tainted (a resource reading local.token, say).
 CORE_FILE = re.compile(
-    r'aws_eks_cluster_auth|"external"|\b(?:provider|locals|output|module|token|exec)\b|v1alpha1'
-    r"|get-token|required_version|required_providers"
-)
+    r'aws_eks_cluster_auth|"external"|\b(?:token|exec)\b|v1alpha1|get-token'
+    r'|required_version|required_providers|\b(?:provider|locals|output|module)"?\s*[{":=]'
+)  # blocks by their syntax (HCL or JSON), so that a description that says "module" is not one
 # ETA010: an aws provider that assumes a role or names a profile, and an exec block or an
 # external program in the same module or in a local module it calls; there, the files that can
 # hold either, the EKS data sources and module calls that say which aws provider reads the
