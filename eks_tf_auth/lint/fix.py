@@ -91,7 +91,7 @@ def fix(
                 hint="lint standard input and pipes without --fix",
             )
     selection = selection or engine.Selection()
-    project = load(paths, cwd=cwd)
+    project = load(paths, cwd=cwd, constraints=mode == "ephemeral")
     ctx = FixContext(project, mode)
     edits: list[Edit] = []
     fixed: list[Finding] = []

@@ -67,8 +67,10 @@ EXEC = re.compile(r'(?m)(?:^|[{,\s])"?exec"?\s*[={:]|dynamic\s+"exec"')
 # only where they name a symbol the dataflow found tainted (a resource reading local.token, say).
 CORE_FILE = re.compile(
     r'aws_eks_cluster_auth|"external"|\b(?:token|exec)\b|v1alpha1|get-token'
-    r'|required_version|required_providers|\b(?:provider|locals|output|module)"?\s*[{":=]'
+    r'|\b(?:provider|locals|output|module)"?\s*[{":=]'
 )  # blocks by their syntax (HCL or JSON), so that a description that says "module" is not one
+# With `constraints` (--fix=ephemeral reads them), a versions.tf that holds only those.
+CONSTRAINTS_FILE = re.compile(CORE_FILE.pattern + "|required_version|required_providers")
 # ETA010: an aws provider that assumes a role or names a profile, and an exec block or an
 # external program in the same module or in a local module it calls; there, the files that can
 # hold either, the EKS data sources and module calls that say which aws provider reads the
@@ -87,9 +89,14 @@ _SNIFF_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
 def load(
-    paths: Sequence[Path], *, cwd: Path | None = None, stdin: BinaryIO | None = None
+    paths: Sequence[Path],
+    *,
+    cwd: Path | None = None,
+    stdin: BinaryIO | None = None,
+    constraints: bool = False,
 ) -> Project:
-    """Read and parse what `paths` name; `stdin` is read where a path is `-`."""
+    """Read and parse what `paths` name; `stdin` is read where a path is `-`; `constraints`:
+    the files that only hold version constraints too."""
     project = Project()
     base = Path(os.path.abspath(cwd or Path.cwd()))
     inputs = _Inputs(project, base, stdin)
@@ -104,6 +111,7 @@ def load(
         for directory in sorted(todo):
             files = texts[directory]
             core = IDENTITY_FILE if directory in identity_only else CORE_FILE
+            core = CONSTRAINTS_FILE if constraints and core is CORE_FILE else core
             deferred[directory] = _parse_module(
                 project, directory, files, base, inputs.sniffed, core
             )

@@ -74,6 +74,9 @@ def test_version_constraints_in_their_own_file_allow_the_ephemeral_fix(tmp_path:
         'terraform {\n  required_version = ">= 1.10"\n  required_providers {\n'
         '    aws = {\n      source  = "hashicorp/aws"\n      version = ">= 5.84"\n    }\n  }\n}\n',
     )
+    # Read for --fix=ephemeral alone: linting has no use for it.
+    parsed = [Path(f.path).name for m in loader.load([tmp_path]).modules.values() for f in m.files]
+    assert parsed == ["main.tf"]
     fixes = fix.fix([tmp_path], mode="ephemeral")
     assert fixes.unfixed == ()
     [change] = fixes.changes
