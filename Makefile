@@ -68,9 +68,20 @@ pytest: venv tools standalone
 unit: venv
 	$(BIN)/python -m pytest -m "not real" -q -n auto $(PYTEST_ARGS)
 
-bench: venv tools standalone
+# checkov, the peer lint_bench times lint against, in a venv of its own (its requirements pin
+# versions of libraries the project's venv also holds).
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(VENV)/checkov-$(CHECKOV_VERSION)/bin/checkov
+$(CHECKOV): | $(STAMP)
+	@echo "installing checkov $(CHECKOV_VERSION) for the lint benchmark (about 40 s)"
+	$(PYTHON) -m venv $(VENV)/checkov-$(CHECKOV_VERSION)
+	$(VENV)/checkov-$(CHECKOV_VERSION)/bin/python -m pip install -q --disable-pip-version-check \
+	  'checkov==$(CHECKOV_VERSION)' >$(VENV)/checkov.log 2>&1 || { cat $(VENV)/checkov.log; exit 1; }
+
+bench: venv tools standalone $(CHECKOV)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/exec_bench.py
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/lint_bench.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" EKS_TF_AUTH_BENCH_CHECKOV="$(CURDIR)/$(CHECKOV)" \
+	  $(BIN)/python bench/lint_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/doctor_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/aws_auth_bench.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/standalone_bench.py

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import (
+    GNU_TIME,
     BenchError,
     Case,
     Target,
@@ -37,6 +38,7 @@ from harness import (
     hyperfine_version,
     isolated_env,
     last_line,
+    peak_rss_mib,
     print_targets,
     progress,
     require_hyperfine,
@@ -51,7 +53,6 @@ PROFILE = "bench-profile"
 ROLE_ARN = "arn:aws:iam::123456789012:role/bench"
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-GNU_TIME = "/usr/bin/time"
 WARMUP = 3
 DEFAULT_RUNS = 20
 MIN_RUNS = 10
@@ -223,23 +224,6 @@ def fill_cache(warm: Case, env: Mapping[str, str]) -> str:
     return stored
 
 
-def peak_rss_mib(case: Case, env: Mapping[str, str], scratch: Path) -> float:
-    """The largest maximum resident set size (GNU time %M, KiB) over RSS_RUNS runs, in MiB."""
-    out = scratch / f"rss-{case.key}.txt"
-    peak_kib = 0
-    for _ in range(RSS_RUNS):
-        proc = run([GNU_TIME, "-f", "%M", "-o", str(out), *case.argv], env, COMMAND_TIMEOUT)
-        if proc.returncode != 0:
-            raise BenchError(
-                f"{GNU_TIME} {case.label} failed (exit {proc.returncode}): {last_line(proc.stderr)}"
-            )
-        try:
-            peak_kib = max(peak_kib, int(out.read_text().split()[-1]))
-        except (OSError, ValueError, IndexError):
-            raise BenchError(f"{GNU_TIME} gave no %M figure for {case.label}") from None
-    return peak_kib / 1024.0
-
-
 _IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
 
 
@@ -407,7 +391,11 @@ def bench(runs: int, hyperfine_exe: str, bindir: Path) -> int:
             raise BenchError("the cached token was no longer served after the timed runs")
 
         progress(f"peak RSS: {RSS_RUNS} runs each under {GNU_TIME} -f %M")
-        rss = {c.key: peak_rss_mib(c, env, home) for c in selected if c.rss}
+        rss = {
+            c.key: peak_rss_mib(c, env, home, runs=RSS_RUNS, timeout=COMMAND_TIMEOUT)
+            for c in selected
+            if c.rss
+        }
 
     ratios, targets = evaluate(timings, rss, forbidden)
     version = hyperfine_version(hyperfine_exe)

@@ -260,3 +260,32 @@ def fail(prog: str, message: str) -> NoReturn:
 
 def progress(message: str) -> None:
     print(f"... {message}", file=sys.stderr, flush=True)
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def peak_rss_mib(
+    case: Case,
+    env: Mapping[str, str],
+    scratch: Path,
+    *,
+    runs: int,
+    timeout: float | None,
+    cwd: Path | None = None,
+) -> float:
+    """The largest maximum resident set size (GNU time %M, KiB) over `runs` runs, in MiB; each
+    run must exit with one of the case's codes."""
+    out = scratch / f"rss-{case.key}.txt"
+    peak_kib = 0
+    for _ in range(runs):
+        proc = run([GNU_TIME, "-f", "%M", "-o", str(out), *case.argv], env, timeout, cwd)
+        if proc.returncode not in case.exits:
+            raise BenchError(
+                f"{GNU_TIME} {case.label} failed (exit {proc.returncode}): {last_line(proc.stderr)}"
+            )
+        try:
+            peak_kib = max(peak_kib, int(out.read_text().split()[-1]))
+        except (OSError, ValueError, IndexError):
+            raise BenchError(f"{GNU_TIME} gave no %M figure for {case.label}") from None
+    return peak_kib / 1024.0

@@ -51,6 +51,7 @@ from harness import (
     hyperfine_version,
     isolated_env,
     last_line,
+    peak_rss_mib,
     print_targets,
     progress,
     require_hyperfine,
@@ -76,6 +77,12 @@ SAMPLE_STEP = 10  # without --check, parse every 10th file (and all of the wired
 COMMAND_TIMEOUT = 300.0
 LINT_EXIT_FINDINGS = 1
 CHECKOV_EXITS = (0, 1)  # 1: failed checks, which a generated tree is bound to have
+CHECKOV_ENV = "EKS_TF_AUTH_BENCH_CHECKOV"
+# One checkov run takes a minute or more here (about 50x lint): it is timed once, apart from the
+# lint runs, which is plenty for a ratio that large. tflint is timed the same way where it is on
+# PATH (it is neither on PyPI nor in Debian).
+PEER_RUNS = 1
+RSS_RUNS = 3
 PROG = "lint_bench"
 
 # Targets (medians): lint >= 20x faster than parsing every file, lint <= 1.5 s on the whole tree,
@@ -1720,8 +1727,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def find_checkov(bindir: Path) -> tuple[str, ...] | None:
-    """checkov from the venv, else from PATH, else `python -m checkov.main` if importable."""
-    for candidate in (shutil.which("checkov", path=str(bindir)), shutil.which("checkov")):
+    """checkov from CHECKOV_ENV (make bench installs it in a venv of its own), the venv, PATH,
+    else `python -m checkov.main` if importable."""
+    named = os.environ.get(CHECKOV_ENV)
+    for candidate in (named, shutil.which("checkov", path=str(bindir)), shutil.which("checkov")):
         if candidate:
             return (candidate,)
     if importlib.util.find_spec("checkov") is not None:
@@ -1849,14 +1858,25 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
             (0,),
         )
         cases = [lint, parse_all]
+        peers: list[Case] = []
         checkov = find_checkov(bindir)
         if checkov is not None:
-            cases.append(
+            peers.append(
                 Case(
                     "checkov",
                     f"checkov -d {dest.name} --framework terraform --quiet --compact",
                     (*checkov, "-d", dest.name, "--framework", "terraform", "--quiet", "--compact"),
                     CHECKOV_EXITS,
+                )
+            )
+        tflint = shutil.which("tflint")
+        if tflint is not None:
+            peers.append(
+                Case(
+                    "tflint",
+                    f"tflint --recursive --chdir {dest.name}",
+                    (tflint, "--recursive", "--chdir", dest.name),
+                    (0, 2),
                 )
             )
 
@@ -1877,6 +1897,20 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
             cwd=cwd,
             ignore_failure=True,  # lint exits 1; each run's exit code is checked against exits
         )
+        if peers:
+            progress(f"hyperfine: {', '.join(c.key for c in peers)}, {PEER_RUNS} run each")
+            timings |= hyperfine(
+                hyperfine_exe,
+                peers,
+                runs=PEER_RUNS,
+                warmup=0,
+                env=env,
+                export=home / "peers.json",
+                cwd=cwd,
+                ignore_failure=True,
+            )
+        progress(f"peak RSS of lint: {RSS_RUNS} runs under GNU time")
+        lint_rss = peak_rss_mib(lint, env, home, runs=RSS_RUNS, timeout=None, cwd=cwd)
 
         imports = [
             Case("bare", "python -c pass", (python, "-c", "pass"), (0,)),
@@ -1934,14 +1968,20 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
         f"{corpus.expected_findings} ETA001"
     )
     print()
-    print_timings(cases, timings, unit_ms=False)
+    print_timings([*cases, *peers], timings, unit_ms=False)
     if checkov is None:
-        print("checkov: not installed")
+        print(f"checkov: not installed (make bench installs it; or set {CHECKOV_ENV})")
+    if "tflint" not in timings:
+        print("tflint: not on PATH (neither on PyPI nor in Debian's packages)")
     ratio = timings["parse-all"].median_s / timings["lint"].median_s
     print(f"{'ratio':<12} {'parse-all / lint (medians)':<58} {ratio:>9.2f}x")
-    if "checkov" in timings:
-        over = timings["checkov"].median_s / timings["lint"].median_s
-        print(f"{'ratio':<12} {'checkov / lint (medians)':<58} {over:>9.2f}x")
+    for peer in peers:
+        over = timings[peer.key].median_s / timings["lint"].median_s
+        print(f"{'ratio':<12} {f'{peer.key} ({PEER_RUNS} run) / lint (median)':<58} {over:>9.2f}x")
+    print(
+        f"{'peak RSS':<12} {f'lint, the largest of {RSS_RUNS} runs (GNU time %M)':<58} "
+        f"{lint_rss:>7.1f} MiB"
+    )
     print()
     print(f"python-hcl2's first parse ({IMPORT_WARMUP} warm-up + {IMPORT_RUNS} runs each):")
     print_timings(imports, import_timings, unit_ms=True)
