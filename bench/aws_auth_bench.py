@@ -32,10 +32,14 @@ sys.path.insert(1, str(ROOT))  # tests.support.eks_double, from the repository r
 
 import yaml  # noqa: E402
 from harness import (  # noqa: E402
+    ACCESS_KEY_ID,
+    REGION,
+    SECRET_ACCESS_KEY,
     BenchError,
     Case,
     Target,
     Timing,
+    example_aws,
     fail,
     finish,
     guarded,
@@ -55,9 +59,6 @@ from harness import (  # noqa: E402
 from tests.support.eks_double import EksApiDouble, Identity  # noqa: E402
 
 CLUSTER = "bench"
-REGION = "us-west-2"
-ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 CALLER = "arn:aws:iam::123456789012:user/bench"
 NS = "kube-system"
 NAME = "aws-auth"
@@ -150,16 +151,12 @@ def bench_env(home: Path, bindir: Path) -> dict[str, str]:
         os.environ,
         home,
         bindir,
-        {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_REGION": REGION,
-            "AWS_CONFIG_FILE": str(home / "nonexistent" / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "nonexistent" / "credentials"),
-            "EKS_TF_AUTH_CACHE_DIR": str(home / "token-cache"),
-            "EKS_TF_AUTH_BACKUP_DIR": str(home / "backups"),
-            "KUBECONFIG": str(home / "kubeconfig"),
-        },
+        example_aws(
+            home,
+            EKS_TF_AUTH_CACHE_DIR=str(home / "token-cache"),
+            EKS_TF_AUTH_BACKUP_DIR=str(home / "backups"),
+            KUBECONFIG=str(home / "kubeconfig"),
+        ),
     )
 
 

@@ -25,11 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import (
+    ACCESS_KEY_ID,
     GNU_TIME,
+    REGION,
+    SECRET_ACCESS_KEY,
     BenchError,
     Case,
     Target,
     Timing,
+    example_aws,
     fail,
     finish,
     guarded,
@@ -48,11 +52,8 @@ from harness import (
 )
 
 CLUSTER = "bench"
-REGION = "us-west-2"
 PROFILE = "bench-profile"
 ROLE_ARN = "arn:aws:iam::123456789012:role/bench"
-ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 WARMUP = 3
 DEFAULT_RUNS = 20
 MIN_RUNS = 10
@@ -124,15 +125,12 @@ def bench_env(base: Mapping[str, str], home: Path, bindir: Path, sts_url: str) -
         base,
         home,
         bindir,
-        {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_REGION": REGION,
-            "AWS_CONFIG_FILE": str(home / "nonexistent" / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
-            "AWS_ENDPOINT_URL_STS": sts_url,
-            "EKS_TF_AUTH_CACHE_DIR": str(home / "eks-tf-auth-cache"),
-        },
+        example_aws(
+            home,
+            AWS_SHARED_CREDENTIALS_FILE=str(credentials),
+            AWS_ENDPOINT_URL_STS=sts_url,
+            EKS_TF_AUTH_CACHE_DIR=str(home / "eks-tf-auth-cache"),
+        ),
     )
 
 

@@ -289,3 +289,22 @@ def peak_rss_mib(
         except (OSError, ValueError, IndexError):
             raise BenchError(f"{GNU_TIME} gave no %M figure for {case.label}") from None
     return peak_kib / 1024.0
+
+
+# The AWS documentation's example keys: what they sign reaches moto or nothing.
+ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+REGION = "us-west-2"
+
+
+def example_aws(home: Path, **settings: str) -> dict[str, str]:
+    """The example keys and region in the environment and no AWS config or credentials file,
+    with `settings` (AWS_* or EKS_TF_AUTH_* variables) over them: for isolated_env."""
+    return {
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": str(home / "nonexistent" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "nonexistent" / "credentials"),
+        **settings,
+    }

@@ -25,10 +25,12 @@ from importlib import metadata
 from pathlib import Path
 
 from harness import (
+    REGION,
     BenchError,
     Case,
     Target,
     Timing,
+    example_aws,
     fail,
     finish,
     guarded,
@@ -51,9 +53,6 @@ FOLDER = ROOT / "dist" / "standalone" / "eks-tf-auth"
 EXECUTABLE = FOLDER / "eks-tf-auth"
 PROVENANCE = ROOT / "dist" / "standalone" / "eks-tf-auth.provenance.json"
 CLUSTER = "bench"
-REGION = "us-west-2"
-ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 WARMUP = 3
 DEFAULT_RUNS = 20
 MIN_RUNS = 10
@@ -173,14 +172,7 @@ def bench(runs: int, hyperfine_exe: str, bindir: Path) -> int:
             os.environ,
             home,
             bindir,
-            {
-                "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-                "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-                "AWS_REGION": REGION,
-                "AWS_CONFIG_FILE": str(home / "nonexistent" / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(home / "nonexistent" / "credentials"),
-                "EKS_TF_AUTH_CACHE_DIR": str(home / "cache"),
-            },
+            example_aws(home, EKS_TF_AUTH_CACHE_DIR=str(home / "cache")),
         )
         selected = cases(bindir)
         progress("checking each command answers, and the warm ones from the cache")

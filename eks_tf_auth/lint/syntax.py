@@ -52,7 +52,7 @@ def string_end(text: str, i: int) -> int:
         elif text.startswith(("$${", "%%{"), i):
             i += 3
         elif text.startswith(("${", "%{"), i):
-            i = _interpolation_end(text, i + 2)
+            i = interpolation_end(text, i + 2)
         elif c == "\n":  # a quoted string never spans lines
             return i
         else:
@@ -60,7 +60,8 @@ def string_end(text: str, i: int) -> int:
     return n
 
 
-def _interpolation_end(text: str, i: int) -> int:
+def interpolation_end(text: str, i: int) -> int:
+    """The index just past the `}` that closes an interpolation whose code starts at `i`."""
     depth, n = 1, len(text)
     while i < n:
         c = text[i]

@@ -44,7 +44,16 @@ from eks_tf_auth.lint.hcl import (
 )
 from eks_tf_auth.lint.inputs import MAX_INPUT_BYTES, Unreadable, decode, read_file
 from eks_tf_auth.lint.model import Module, ModuleCall, Problem, Project
-from eks_tf_auth.lint.syntax import CODE, HEREDOC, STRING, classify, closing, string_end, unwrap
+from eks_tf_auth.lint.syntax import (
+    CODE,
+    HEREDOC,
+    STRING,
+    classify,
+    closing,
+    interpolation_end,
+    string_end,
+    unwrap,
+)
 
 UNIT_FILE = "terragrunt.hcl"
 HCL_SUFFIX = ".hcl"
@@ -523,7 +532,7 @@ def generated_text(body: str) -> str:
             i += 3
             continue
         if body.startswith(("${", "%{"), i):  # Terragrunt's
-            end = _brace_end(body, i + 2)
+            end = interpolation_end(body, i + 2)
             whole = body[i:end]
             line_start = body.rfind("\n", 0, i) + 1
             line_end = body.find("\n", end)
@@ -580,24 +589,6 @@ def _code_step(body: str, i: int, stack: list[str | int]) -> int:
         else:
             stack[-1] = depth - 1
     return i + 1
-
-
-def _brace_end(text: str, i: int) -> int:
-    """The index just past the `}` that closes an interpolation whose code starts at `i`."""
-    depth, n = 1, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            i = string_end(text, i + 1)
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return n
 
 
 def _generate(block: Block) -> _Generate | None:
@@ -804,7 +795,7 @@ def _template(e: str, scope: _Scope | None) -> str | None:
             out.append("${")
             i += 3
         elif e.startswith("${", i):
-            end = _brace_end(e, i + 2)
+            end = interpolation_end(e, i + 2)
             value = _evaluate(e[i + 2 : end - 1], scope)
             if value is None:
                 return None

@@ -13,6 +13,7 @@ from eks_tf_auth.lint import engine
 from eks_tf_auth.lint import loader as loader_limits
 from eks_tf_auth.lint.model import Problem
 from eks_tf_auth.lint.rule import Severity
+from tests.support.trees import write
 
 BAD = """\
 data "aws_eks_cluster_auth" "this" {
@@ -23,13 +24,6 @@ provider "kubernetes" {
   token = data.aws_eks_cluster_auth.this.token
 }
 """
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def test_suppression_on_the_line_or_above(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,19 +20,13 @@ from eks_tf_auth import cli
 from eks_tf_auth.lint import engine, fix
 from tests.support.terraform import fmt_check
 from tests.support.tools import require_tool
+from tests.support.trees import write
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = Path(__file__).parent / "fixes"
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = 'data "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
 PROVIDER = 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n}\n'
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def tree(root: Path) -> dict[str, str]:

@@ -19,15 +19,9 @@ from eks_tf_auth.lint import engine, hcl, loader
 from eks_tf_auth.lint.rule import Report
 from tests.lint.test_inputs import write_later
 from tests.lint.test_plans import TOKEN, saved_plan
+from tests.support.trees import write
 
 AUTH = 'data "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def run(root: Path, *paths: str) -> Report:

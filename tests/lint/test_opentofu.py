@@ -13,6 +13,7 @@ import pytest
 from eks_tf_auth import cli
 from eks_tf_auth.lint import engine, hcl
 from tests.lint.test_plans import saved_plan
+from tests.support.trees import write
 
 AUTH = 'data "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
 TOKEN_PROVIDER = 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.a.token\n}\n'
@@ -44,13 +45,6 @@ ENCRYPTED = json.dumps(
         "encryption_version": "v0",
     }
 )
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def lint(root: Path, *paths: str) -> list[tuple[str, int, str]]:

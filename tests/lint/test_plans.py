@@ -27,19 +27,13 @@ from eks_tf_auth.lint.rule import Report
 from tests.support.aws import TEST_ACCESS_KEY, TEST_SECRET
 from tests.support.terraform import Terraform, write_cli_config
 from tests.support.tools import require_tool
+from tests.support.trees import write
 
 TOKEN = (
     "k8s-aws-v1.aHR0cHM6Ly9zdHMudXMtd2VzdC0yLmFtYXpvbmF3cy5jb20vP0FjdGlvbj1HZXRDYWxsZXJJZGVudGl0eS"
     "ZYLUFtei1EYXRlPTIwMjYxMTIyVDEwMDAwMFo"
 )
 AUTH = 'data "aws_eks_cluster_auth" "a" {\n  name = "c"\n}\n'
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def run(root: Path, *paths: str) -> Report:

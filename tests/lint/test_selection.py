@@ -10,6 +10,7 @@ import pytest
 
 from eks_tf_auth import cli
 from eks_tf_auth.lint import engine, fix, loader
+from tests.support.trees import write
 
 ROLE = "arn:aws:iam::123456789012:role/deploy"
 CLUSTER = 'data "aws_eks_cluster" "this" {\n  name = "prod"\n}\n'
@@ -20,12 +21,6 @@ EXEC = (
 )
 ROLE_PROVIDER = f'provider "aws" {{\n  assume_role {{\n    role_arn = "{ROLE}"\n  }}\n}}\n'
 PROFILE_PROVIDER = 'provider "aws" {\n  profile = "deploy"\n}\n'
-
-
-def write(root: Path, name: str, text: str) -> None:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def lint(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:

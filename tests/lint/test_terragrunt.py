@@ -22,6 +22,7 @@ from eks_tf_auth.lint import engine, fix, loader, terragrunt
 from eks_tf_auth.lint.hcl import parse_hcl
 from tests.support.terraform import fmt_check
 from tests.support.tools import require_tool
+from tests.support.trees import write
 
 HERE = Path(__file__).parent / "terragrunt"
 CASES = HERE / "fixes"
@@ -30,13 +31,6 @@ MARKER = re.compile(r"#\s*expect:\s*(?P<ids>ETA\d{3}(?:\s*,\s*ETA\d{3})*)")
 AUTH = 'data "aws_eks_cluster_auth" "this" {\n  name = "c"\n}\n'
 PROVIDER = 'provider "kubernetes" {\n  token = data.aws_eks_cluster_auth.this.token\n}\n'
 INCLUDE = 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n'
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def generate(label: str, body: str) -> str:
