@@ -38,8 +38,30 @@ IDENTITY = ("tests/test_identity.py", "tests/exec", "tests/aws")
 MERGE = ("tests/kube/test_kubeconfig.py", "tests/render/test_kubeconfig.py")
 EXTERNAL = ("tests/test_external.py",)
 LINT = ("tests/lint",)
+ASSUME = ("tests/aws/test_assume.py",)
 
 MUTANTS = (
+    Mutant(
+        "eks_tf_auth/aws/assume.py",
+        "e.status in RETRY_STATUS or e.code in RETRY_CODES",
+        "e.code in RETRY_CODES",
+        "botocore retries a 5xx or 429 whatever its code; AssumeRole without it must too",
+        ASSUME,
+    ),
+    Mutant(
+        "eks_tf_auth/aws/assume.py",
+        "headers = sign(source, endpoint, body, now())",
+        "headers = sign(source, endpoint, body + b' ', now())",
+        "the signed body must be the body sent, or STS rejects the signature",
+        ASSUME,
+    ),
+    Mutant(
+        "eks_tf_auth/lint/loader.py",
+        "    todo |= identity_only\n",
+        "",
+        "ETA010's modules must be parsed, or lint passes an identity mismatch silently",
+        LINT,
+    ),
     Mutant(
         "eks_tf_auth/token.py",
         "credentials.expires_at <= signed_at + CREDENTIAL_MARGIN",
@@ -70,8 +92,8 @@ MUTANTS = (
     ),
     Mutant(
         "eks_tf_auth/token.py",
-        "for k, v in sorted(params))",
-        "for k, v in params)",
+        "for k, v in sorted(params)",
+        "for k, v in params",
         "the canonical query must be sorted, or STS rejects the signature",
         TOKEN,
     ),
@@ -388,8 +410,8 @@ MUTANTS = (
     ),
     Mutant(
         "eks_tf_auth/lint/loader.py",
-        "if path.name.endswith(CONFIG_SUFFIXES):  # and the rest of its module",
-        "if False:",
+        "for sibling in [path, *siblings]:",
+        "for sibling in [path]:",
         "lint FILE (pre-commit's staged files) would not see the data source declared in the "
         "file beside it: a staged providers.tf with token = local.token would pass",
         ("tests/lint/test_loader.py",),
