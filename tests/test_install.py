@@ -40,7 +40,9 @@ def section(title: str) -> str:
 
 def test_the_install_section_installs_from_this_repository() -> None:
     text = section("## Install")
-    [block] = re.findall(r"```sh\n(.*?)```", text, re.S)
+    pip, standalone = re.findall(r"```sh\n(.*?)```", text, re.S)  # with Python, and without
+    assert standalone.startswith("make standalone")
+    block = pip
     commands = [line for line in block.splitlines() if not line.startswith("#")]
     assert commands == [
         f"pipx install {release.PIP_REQUIREMENT}",
