@@ -8,24 +8,29 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import cast
 
 import click
 
 from eks_tf_auth import __version__
 from eks_tf_auth.commands import _stdout
-from eks_tf_auth.commands.access_entries import access_entries_group
-from eks_tf_auth.commands.aws_auth import aws_auth_group
-from eks_tf_auth.commands.cache import cache_group
-from eks_tf_auth.commands.doctor import doctor_command
-from eks_tf_auth.commands.exec import exec_command
-from eks_tf_auth.commands.external import external_command
-from eks_tf_auth.commands.lint import lint_command
-from eks_tf_auth.commands.render import render_group
 from eks_tf_auth.errors import Error, ExitCode
 from eks_tf_auth.exec import shapes
 
 DEBUG_ENV = "EKS_TF_AUTH_DEBUG"
 PROG = "eks-tf-auth"
+# Each command by name: its module is imported when it runs (or when --help lists it), so that a
+# cold `exec` or a `lint` does not also import render, aws-auth, access entries and doctor.
+COMMANDS = {
+    "access-entries": ("eks_tf_auth.commands.access_entries", "access_entries_group"),
+    "aws-auth": ("eks_tf_auth.commands.aws_auth", "aws_auth_group"),
+    "cache": ("eks_tf_auth.commands.cache", "cache_group"),
+    "doctor": ("eks_tf_auth.commands.doctor", "doctor_command"),
+    "exec": ("eks_tf_auth.commands.exec", "exec_command"),
+    "external": ("eks_tf_auth.commands.external", "external_command"),
+    "lint": ("eks_tf_auth.commands.lint", "lint_command"),
+    "render": ("eks_tf_auth.commands.render", "render_group"),
+}
 
 
 def _redact(text: str) -> str:
@@ -40,7 +45,23 @@ class _RedactingFormatter(logging.Formatter):
         return _redact(super().format(record))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The root group, whose commands are imported by name (COMMANDS)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = COMMANDS.get(cmd_name)
+        if found is None:
+            return None
+        import importlib
+
+        command: click.Command = getattr(importlib.import_module(found[0]), found[1])
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name=PROG)
 def cli() -> None:
     """EKS tokens for Terraform, Atlantis and kubectl.
@@ -49,14 +70,10 @@ def cli() -> None:
     """
 
 
-cli.add_command(exec_command)
-cli.add_command(cache_group)
-cli.add_command(external_command)
-cli.add_command(render_group)
-cli.add_command(lint_command)
-cli.add_command(aws_auth_group)
-cli.add_command(doctor_command)
-cli.add_command(access_entries_group)
+def commands() -> dict[str, click.Command]:
+    """Every command, by name (each module imported)."""
+    ctx = click.Context(cli, info_name=PROG)
+    return {name: cast(click.Command, cli.get_command(ctx, name)) for name in COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

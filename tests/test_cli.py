@@ -26,7 +26,9 @@ def all_commands() -> list[list[str]]:
             for name, sub in cmd.commands.items():
                 walk(sub, [*path, name])
 
-    walk(cli.cli, [])
+    paths.append([])
+    for name, sub in cli.commands().items():
+        walk(sub, [name])
     return paths
 
 

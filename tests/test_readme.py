@@ -19,7 +19,7 @@ def help_blocks() -> list[tuple[str, str]]:
 
 def test_readme_has_help_for_every_command() -> None:
     documented = {cmd for cmd, _ in help_blocks()}
-    expected = {"eks-tf-auth --help"} | {f"eks-tf-auth {name} --help" for name in cli.cli.commands}
+    expected = {"eks-tf-auth --help"} | {f"eks-tf-auth {name} --help" for name in cli.commands()}
     assert expected <= documented
 
 

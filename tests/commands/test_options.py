@@ -38,8 +38,8 @@ def test_choices_and_defaults_equal_the_core() -> None:
 
 
 def _options_of(*path: str) -> dict[str, click.Parameter]:
-    command: click.Command = cli.cli
-    for name in path:
+    command: click.Command = cli.commands()[path[0]]
+    for name in path[1:]:
         assert isinstance(command, click.Group)
         command = command.commands[name]
     return {p.name: p for p in command.params if p.name}
