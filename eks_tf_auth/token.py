@@ -84,7 +84,7 @@ def presign_token(
             hint="refresh them (e.g. 'aws sso login', or new keys in the environment)",
         )
     amz_date = signed_at.strftime("%Y%m%dT%H%M%SZ")
-    scope = f"{signed_at:%Y%m%d}/{endpoint.signing_region}/{SERVICE}/aws4_request"
+    scope = credential_scope(signed_at, endpoint.signing_region)
     signed_headers = f"host;{CLUSTER_ID_HEADER}"
     params = [
         ("Action", STS_ACTION),
@@ -101,22 +101,19 @@ def presign_token(
     canonical_query = "&".join(
         f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params)
     )
-    path = (urlsplit(endpoint.url).path or "") + "/"
     canonical_request = "\n".join(
         [
             "GET",
-            path,
+            endpoint.path,
             canonical_query,
             f"host:{endpoint.host}\n{CLUSTER_ID_HEADER}:{cluster_id}\n",
             signed_headers,
             EMPTY_PAYLOAD_SHA256,
         ]
     )
-    string_to_sign = "\n".join(
-        [ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    signature = sign_v4(
+        credentials.secret_access_key, signed_at, endpoint.signing_region, canonical_request
     )
-    key = signing_key(credentials.secret_access_key, signed_at, endpoint.signing_region)
-    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     url = f"{endpoint.url}/?{query}&X-Amz-Signature={signature}"
     encoded = base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
     expiration = signed_at + TOKEN_LIFETIME
@@ -164,7 +161,25 @@ def percent_encode(value: str) -> str:
     return quote(value, safe="-_.~")
 
 
-def signing_key(secret: str, signed_at: datetime, region: str) -> bytes:
+def credential_scope(signed_at: datetime, region: str) -> str:
+    return f"{signed_at:%Y%m%d}/{region}/{SERVICE}/aws4_request"
+
+
+def sign_v4(secret: str, signed_at: datetime, region: str, canonical_request: str) -> str:
+    """The SigV4 signature (hex) of a canonical request signed at `signed_at` for `region`."""
+    to_sign = "\n".join(
+        [
+            ALGORITHM,
+            f"{signed_at:%Y%m%dT%H%M%SZ}",
+            credential_scope(signed_at, region),
+            hashlib.sha256(canonical_request.encode()).hexdigest(),
+        ]
+    )
+    key = _signing_key(secret, signed_at, region)
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def _signing_key(secret: str, signed_at: datetime, region: str) -> bytes:
     key = f"AWS4{secret}".encode()
     for part in (f"{signed_at:%Y%m%d}", region, SERVICE, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()

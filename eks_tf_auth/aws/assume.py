@@ -16,7 +16,6 @@ with botocore's own signer, and holds their answers and failures equal.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -25,7 +24,14 @@ from typing import TYPE_CHECKING
 
 from eks_tf_auth.aws.credentials import PROFILE_KEYS, Credentials, default_session_name
 from eks_tf_auth.aws.errors import client_error, unreachable
-from eks_tf_auth.token import ALGORITHM, SERVICE, STS_VERSION, percent_encode, signing_key, utcnow
+from eks_tf_auth.token import (
+    ALGORITHM,
+    STS_VERSION,
+    credential_scope,
+    percent_encode,
+    sign_v4,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     import ssl
@@ -152,30 +158,20 @@ def sign(creds: Credentials, endpoint: Endpoint, body: bytes, at: datetime) -> d
     canonical = "\n".join(
         [
             "POST",
-            _path(endpoint),
+            endpoint.path,
             "",
             "".join(f"{n}:{' '.join(headers[n].split())}\n" for n in names),
             signed_headers,
             hashlib.sha256(body).hexdigest(),
         ]
     )
-    scope = f"{signed_at:%Y%m%d}/{endpoint.signing_region}/{SERVICE}/aws4_request"
-    to_sign = "\n".join(
-        [ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
-    key = signing_key(creds.secret_access_key, signed_at, endpoint.signing_region)
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    scope = credential_scope(signed_at, endpoint.signing_region)
+    signature = sign_v4(creds.secret_access_key, signed_at, endpoint.signing_region, canonical)
     headers["authorization"] = (
         f"{ALGORITHM} Credential={creds.access_key_id}/{scope}, "
         f"SignedHeaders={signed_headers}, Signature={signature}"
     )
     return headers
-
-
-def _path(endpoint: Endpoint) -> str:
-    from urllib.parse import urlsplit
-
-    return (urlsplit(endpoint.url).path or "") + "/"
 
 
 def _post(
@@ -189,13 +185,11 @@ def _post(
     botocore words it."""
     import http.client
     import ssl
-    from urllib.parse import urlsplit
 
     url = f"{endpoint.url}/"
-    parts = urlsplit(endpoint.url)
     connect, read = timeouts
     conn: http.client.HTTPConnection
-    if parts.scheme == "https":
+    if endpoint.url.startswith("https:"):
         conn = http.client.HTTPSConnection(endpoint.host, timeout=connect, context=_tls(verify))
     else:
         conn = http.client.HTTPConnection(endpoint.host, timeout=connect)
@@ -211,7 +205,7 @@ def _post(
         assert conn.sock is not None
         conn.sock.settimeout(read)
         try:
-            conn.request("POST", _path(endpoint), body, headers)
+            conn.request("POST", endpoint.path, body, headers)
             response = conn.getresponse()
             return response.status, response.read()
         except TimeoutError:

@@ -38,6 +38,11 @@ class Endpoint:
     host: str  # what the Host header (and so the signature) carries
     signing_region: str
 
+    @property
+    def path(self) -> str:
+        """The path a request to the endpoint's root goes to (a prefix of the URL's, and /)."""
+        return (urlsplit(self.url).path or "") + "/"
+
 
 @dataclass(frozen=True)
 class Partition:
