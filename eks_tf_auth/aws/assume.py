@@ -22,7 +22,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from eks_tf_auth.aws.credentials import PROFILE_KEYS, Credentials, default_session_name
+from eks_tf_auth.aws.credentials import (
+    PROFILE_KEYS,
+    Credentials,
+    default_session_name,
+    iso_time,
+)
 from eks_tf_auth.aws.errors import client_error, unreachable
 from eks_tf_auth.token import (
     ALGORITHM,
@@ -271,11 +276,9 @@ def _credentials(status: int, answer: bytes) -> Credentials:
         raise Handover("an answer without credentials")
     key, secret, session_token, expiration = values
     try:
-        expires = datetime.fromisoformat(expiration.replace("Z", "+00:00"))
+        expires = iso_time(expiration)
     except ValueError:
         raise Handover("an expiration that is not ISO 8601") from None
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
     return Credentials(key, secret, session_token, expires)
 
 

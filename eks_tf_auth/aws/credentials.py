@@ -259,9 +259,7 @@ def assume_role(
             f"cannot assume role {role_arn}: the answer holds no complete credentials",
             hint="check AWS_ENDPOINT_URL_STS: something other than STS may have answered",
         )
-    expires: datetime = creds["Expiration"]
-    if expires.tzinfo is None:  # an answer without a zone (botocore leaves it naive): UTC
-        expires = expires.replace(tzinfo=timezone.utc)
+    expires = as_utc(creds["Expiration"])  # botocore leaves an answer without a zone naive
     return Credentials(
         creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"], expires
     )
@@ -272,12 +270,21 @@ def default_session_name() -> str:
     return f"{SESSION_NAME_PREFIX}{int(time.time())}"
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A time without a zone read as UTC, as AWS means it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def iso_time(text: str) -> datetime:
+    """An ISO 8601 time (`Z` or an offset, else UTC); ValueError if it is none."""
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
 def _parse_time(text: str) -> datetime:
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return iso_time(text)
     except ValueError as e:
         raise InputError(
             f"AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time: {quoted(text)}",
             hint="unset it or use a form such as 2030-01-01T00:00:00Z",
         ) from e
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
