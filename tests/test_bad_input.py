@@ -74,6 +74,21 @@ def write(name: str, text: str) -> Callable[[Path], None]:
     return setup
 
 
+def write_bytes(name: str, data: bytes) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        (tmp / name).write_bytes(data)
+
+    return setup
+
+
+def terragrunt_fifo_source(tmp: Path) -> None:
+    """A unit whose local module source holds a FIFO where a .tf file would be."""
+    (tmp / "live").mkdir()
+    (tmp / "live" / "terragrunt.hcl").write_text('terraform {\n  source = "../m"\n}\n')
+    (tmp / "m").mkdir()
+    os.mkfifo(tmp / "m" / "main.tf")
+
+
 def config_text(text: str) -> Callable[[Path], None]:
     return write("config", text)
 
@@ -279,6 +294,21 @@ CASES: dict[str, Case] = {
     "lint-dev-zero": Case(["lint", "/dev/zero"], 2, report=True),
     "lint-explain-huge-id": Case(["lint", "--explain", "X" * 100_000], 2),
     "lint-binary-config": Case(["lint", "main.tf"], 2, setup=binary_lint_config, report=True),
+    "lint-encrypted-plan": Case(
+        ["lint", "prod.tfplan"],
+        2,
+        setup=write(
+            "prod.tfplan", '{"meta": {}, "encrypted_data": "AA==", "encryption_version": "v0"}'
+        ),
+        report=True,
+    ),
+    "lint-binary-tofu-json": Case(
+        ["lint", "x.tofu.json"], 2, setup=write_bytes("x.tofu.json", b"\xff\xfe\x00"), report=True
+    ),
+    "lint-terragrunt-module-fifo": Case(
+        ["lint", "live"], 2, setup=terragrunt_fifo_source, report=True
+    ),
+    "render-atlantis-unknown-install": Case(["render", "atlantis", "--install", "bogus"], 2),
     "cache-clear-shared-directory": Case(
         ["cache", "clear"], 2, {"EKS_TF_AUTH_CACHE_DIR": "{tmp}/shared"}, setup=shared_cache_dir
     ),

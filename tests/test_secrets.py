@@ -56,6 +56,13 @@ RUNS = {
         [*EXEC, "--role-arn", ROLE, "--external-id", EXTERNAL_ID, "--no-cache"],
         env=(("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"),),
     ),
+    "exec-role-assumed": Run(  # AssumeRole without botocore (aws/assume.py), at moto
+        [*EXEC, "--role-arn", ROLE, "--external-id", EXTERNAL_ID, "--no-cache"], data=True
+    ),
+    "render-atlantis-standalone": Run(
+        ["render", "atlantis", "--install", "standalone", "--cluster-name", "prod", *REGION],
+        data=True,
+    ),
     "exec-bad-external-id": Run(
         ["exec", "--cluster-name", "prod", "--role-arn", ROLE, "--external-id", EXTERNAL_ID + " !"]
     ),
