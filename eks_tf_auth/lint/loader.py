@@ -107,11 +107,11 @@ def load(
     todo = select_directories(texts) | {str(d) for d in inputs.sniffed.values()}
     identity_only = _identity_directories(texts, callers) - todo
     todo |= identity_only
+    token_core = CONSTRAINTS_FILE if constraints else CORE_FILE
     while todo:
         for directory in sorted(todo):
             files = texts[directory]
-            core = IDENTITY_FILE if directory in identity_only else CORE_FILE
-            core = CONSTRAINTS_FILE if constraints and core is CORE_FILE else core
+            core = IDENTITY_FILE if directory in identity_only else token_core
             deferred[directory] = _parse_module(
                 project, directory, files, base, inputs.sniffed, core
             )
