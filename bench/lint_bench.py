@@ -1996,14 +1996,14 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
     print(f"  first hcl2.loads (first-parse - import):      {first_ms:7.1f} ms  (grammar load)")
     print(f"  each further file (parse-all, net, per file): {per_file_ms:7.2f} ms")
     explanation = (
-        "How lint avoids it: lint imports hcl2 only inside parse_hcl, for a directory that "
-        "declares a token source or matches a one-directory rule, or that the dataflow "
-        "reaches, and there only for files that can carry a token. Everything else is read "
-        "and regex-scanned, never parsed: a tree with no match pays neither the import nor "
-        "the first parse, and each skipped file saves the per-file cost. In this corpus lint "
-        f"skips {work.files - work.files_parsed} files and parses {work.files_parsed}, so it pays "
-        "the import and the first parse once, and the per-file cost (for its cheaper "
-        "parses_to_tree) on each parsed file."
+        "How lint avoids it: lint parses only a directory that declares a token source or "
+        "matches a one-directory rule, or that the dataflow reaches, and there only the files "
+        "that can carry a token. Everything else is read and regex-scanned, never parsed, and "
+        "each skipped file saves the per-file cost. The import and the first parse are paid "
+        "once, in a second process that lint forks for a directory tree (two CPUs or more), "
+        "while the first reads and scans the tree. In this corpus lint skips "
+        f"{work.files - work.files_parsed} files and parses {work.files_parsed}, each at the "
+        "per-file cost (for its cheaper parses_to_tree)."
     )
     print(fill(explanation, width=100, initial_indent="  ", subsequent_indent="  "))
     print()

@@ -1,6 +1,7 @@
 """lint's Terraform parser, the only module that imports python-hcl2 (and lark): `.tf` and
 `.tf.json` files become `Block`s and `Attribute`s that carry their source positions and the
-references in each expression.
+references in each expression. For a directory tree, the import, the grammar and the parsing
+happen in a second process (worker.py) that starts as lint starts reading.
 
 References are found in the expression's source text by a small scanner: code is searched, string
 literals are not (a mention in a plain string is never a reference), but `${...}` interpolations
@@ -13,10 +14,12 @@ import bisect
 import json
 import re
 from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from eks_tf_auth.errors import InputError
+from eks_tf_auth.lint import worker
 from eks_tf_auth.lint.inputs import MAX_HCL_BYTES, MIB, Unreadable, parse_json, position
 
 CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
@@ -216,13 +219,63 @@ def looks_like_json(text: str) -> bool:
     return _JSON_OBJECT.match(text) is not None
 
 
+@contextmanager
+def parser_process(wanted: bool) -> Iterator[None]:
+    """Where `wanted` (and worker.usable()), python-hcl2 is imported, and its grammar loaded, in
+    a second process from here on, while this one goes on reading; parse_hcl then asks it."""
+    global _worker
+    started = worker.Worker.start(_warm, _parse_in_worker) if wanted and worker.usable() else None
+    _worker = started
+    try:
+        yield
+    finally:
+        _worker = None
+        if started is not None:
+            started.stop()
+
+
+_worker: worker.Worker | None = None
+
+
+def _warm() -> None:
+    from hcl2.parser import parser
+
+    parser()
+
+
+def _parse_in_worker(request: tuple[str, str]) -> tuple[Any, ...]:
+    """The worker's answer: the parsed file, its syntax problem, "memory", or "here" for
+    anything else (an error of ours: the parent parses the file itself and reports it)."""
+    try:
+        return ("file", _parse_here(*request))
+    except SyntaxProblem as e:
+        return ("syntax", e.path, e.line, e.column, e.detail)
+    except MemoryError:
+        return ("memory",)
+    except Exception:
+        return ("here",)
+
+
 def parse_hcl(path: str, text: str) -> SourceFile:
     """Parse a .tf file; a syntax error is an InputError with the line and column, and a file
-    over MAX_HCL_BYTES is refused unparsed (parsing takes ~12 s and ~250 MB per MiB)."""
+    over MAX_HCL_BYTES is refused unparsed (parsing takes ~12 s and ~250 MB per MiB). Inside
+    parser_process, the second process parses it where it can."""
     if len(text) > MAX_HCL_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_HCL_BYTES:
         raise SyntaxProblem(
             path, 1, 1, f"larger than the {MAX_HCL_BYTES // MIB} MiB limit for HCL; not parsed"
         )
+    reply = _worker.ask((path, text)) if _worker is not None else None
+    if reply is None or reply[0] == "here":
+        return _parse_here(path, text)
+    if reply[0] == "syntax":
+        raise SyntaxProblem(*reply[1:])
+    if reply[0] == "memory":
+        raise MemoryError
+    parsed: SourceFile = reply[1]
+    return parsed
+
+
+def _parse_here(path: str, text: str) -> SourceFile:
     import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
