@@ -432,3 +432,60 @@ def test_sniffing_skips_what_it_cannot_open(
     monkeypatch.setattr("eks_tf_auth.lint.loader.os.open", real_open)
     monkeypatch.setattr("eks_tf_auth.lint.loader.os.read", unreadable)
     assert run(tmp_path).findings == ()
+
+
+SCANS = {
+    name: scan for name in dir(loader) if isinstance(scan := getattr(loader, name), loader.Scan)
+}
+
+
+def scan_corpus() -> list[str]:
+    """Every configuration text of the lint tests, and each with its lines joined in twos, its
+    quotes dropped and its spaces doubled: shapes the quick expressions must not miss."""
+    root = Path(__file__).parent
+    texts = [p.read_text() for p in sorted(root.rglob("*")) if p.suffix in (".tf", ".json", ".hcl")]
+    variants = [
+        *(t.replace("\n", " ", 1) for t in texts),
+        *(t.replace('"', "") for t in texts),
+        *(t.replace(" ", "  ").replace("=", " = ") for t in texts),
+        'source = "./a"\n{source="../b"}, "source": "./c"',
+        'assume_role_policy = 1\nassume_role {\n}\nassume_role_with_web_identity {}\n  profile="p"',
+        'exec {\n}\ndynamic "exec" {}\n"exec": [{}]\nargs = ["--role-arn", "r"]\nAWS_PROFILE = "p"',
+    ]
+    return texts + variants
+
+
+def test_each_scan_finds_what_its_full_expression_finds() -> None:
+    assert set(SCANS) >= {"CA_LINE", "TOKEN_ATTRIBUTE", "EXEC", "IDENTITY", "CALL", "PASSED"}
+    corpus = scan_corpus()
+    assert len(corpus) > 300
+    for name, scan in SCANS.items():
+        hits = 0
+        for text in corpus:
+            assert scan.findall(text) == scan.full.findall(text), (name, text)
+            assert scan.search(text) == (scan.full.search(text) is not None), (name, text)
+            hits += bool(scan.full.search(text))
+        assert hits, name  # each expression is exercised by the corpus
+
+
+def test_an_iam_role_is_no_assume_role_for_eta010(tmp_path: Path) -> None:
+    """assume_role_policy (any IAM role) beside an exec block does not get a module parsed for
+    ETA010, even with a role_arn the exec block does not pass; an aws provider's assume_role
+    block does."""
+    exec_block = (
+        'provider "kubernetes" {\n  exec {\n'
+        '    api_version = "client.authentication.k8s.io/v1beta1"\n'
+        '    command     = "eks-tf-auth"\n'
+        '    args        = ["exec", "--cluster-name", "c"]\n  }\n}\n'
+    )
+    role = (
+        'resource "aws_iam_role" "r" {\n  name               = "r"\n'
+        '  assume_role_policy = "{}"\n}\n'
+        'resource "aws_eks_pod_identity_association" "a" {\n'
+        "  role_arn = aws_iam_role.r.arn\n}\n"
+    )
+    write(tmp_path, "iam/main.tf", exec_block + role)
+    provider = 'provider "aws" {\n  assume_role {\n    role_arn = "arn:aws:iam::1:role/x"\n  }\n}\n'
+    write(tmp_path, "assumes/main.tf", exec_block + provider)
+    project = loader.load([tmp_path], cwd=tmp_path)
+    assert set(project.modules) == {str(tmp_path / "assumes")}
