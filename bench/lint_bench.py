@@ -1982,6 +1982,7 @@ def bench(args: argparse.Namespace, hyperfine_exe: str, bindir: Path) -> int:
         f"{'peak RSS':<12} {f'lint, the largest of {RSS_RUNS} runs (GNU time %M)':<58} "
         f"{lint_rss:>7.1f} MiB"
     )
+    print(f"{'':<12} (%M is the larger of lint's two processes: it and its parser process)")
     print()
     print(f"python-hcl2's first parse ({IMPORT_WARMUP} warm-up + {IMPORT_RUNS} runs each):")
     print_timings(imports, import_timings, unit_ms=True)
