@@ -26,19 +26,21 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # System tools the tests and benchmarks drive (kubectl and terraform ship with the machine image):
-# hyperfine times the benchmarks, strace shows the standalone executable starts no Python.
+# hyperfine times the benchmarks, strace shows the standalone executable starts no Python; gcc
+# and patchelf build the standalone executable (its launcher, the bundle's RUNPATHs).
 tools:
-	@for tool in hyperfine strace; do command -v $$tool >/dev/null || { \
+	@for tool in hyperfine strace gcc patchelf; do command -v $$tool >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && apt-get install -y -qq $$tool) >/dev/null; \
 	  else echo "$$tool missing: sudo apt-get install $$tool" >&2; fi; }; done
 
-# The standalone executable (PyInstaller one-dir, no Python needed where it runs), rebuilt when
-# the package, the build files or the venv change: dist/standalone/eks-tf-auth/eks-tf-auth.
+# The standalone executable (the project's launcher over a PyInstaller-collected folder, no Python
+# needed where it runs), rebuilt when the package, the build files or the venv change:
+# dist/standalone/eks-tf-auth/eks-tf-auth.
 STANDALONE := dist/standalone/eks-tf-auth/eks-tf-auth
 STANDALONE_SOURCES := $(shell find eks_tf_auth standalone -type f -not -path '*/__pycache__/*')
 
-$(STANDALONE): $(STAMP) $(STANDALONE_SOURCES)
+$(STANDALONE): $(STAMP) $(STANDALONE_SOURCES) | tools
 	$(BIN)/python standalone/build.py
 
 standalone: $(STANDALONE)

@@ -10,6 +10,7 @@ strip them (no -OO).
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 NAME = "eks-tf-auth"
@@ -75,29 +76,32 @@ EXCLUDES = (
     "mypy_boto3_iam",
     "mypy_boto3_logs",
     "_pydecimal",  # decimal's fallback; the C _decimal is there
-    # only Windows and macOS code imports ctypes (click's console, truststore, dateutil's tz);
-    # without it the bootloader skips its ctypes hook, about 3 ms of every start
+    # only Windows and macOS code imports ctypes (click's console, truststore, dateutil's tz)
     "ctypes",
 )
-# What `exec` loads on a cache miss with environment keys: collected as .pyc files beside the
-# executable rather than compressed into its archive, which each import would inflate (about
-# 8 ms of a cold start); everything else stays compressed, which keeps the bundle small.
-HOT_MODULES = (
-    "eks_tf_auth",
-    "click",
-    # the standard library's share
-    *("argparse", "ast", "base64", "configparser", "contextlib", "copy", "dataclasses"),
-    *("datetime", "dis", "enum", "fnmatch", "gettext", "hashlib", "hmac", "importlib"),
-    *("inspect", "ipaddress", "json", "linecache", "locale", "logging", "opcode", "pathlib"),
-    *("platform", "string", "textwrap", "threading", "token", "tokenize", "typing", "urllib"),
-    "uuid",
+# The modules go compressed into one zip in _internal, launcher.LIBRARY_ZIP (as .pyc files they
+# would take 13 MB more), except what the hot paths import: a cache hit, and `exec` on a cache
+# miss with environment keys, storing the token or not. Those stay .pyc files, which the path
+# finder reads without the zip's directory or zlib. So do the packages that hold anything but
+# .pyc files (botocore's data, extension modules, templates), which find those files beside
+# their own. Top-level names; a package goes whole.
+HOT_MODULES = frozenset(
+    {
+        "eks_tf_auth",
+        "click",
+        # the standard library's share
+        *("__future__", "_collections_abc", "_weakrefset", "abc", "argparse", "ast", "base64"),
+        *("codecs", "collections", "configparser", "contextlib", "copy", "copyreg", "dataclasses"),
+        *("datetime", "dis", "encodings", "enum", "fnmatch", "functools", "genericpath"),
+        *("gettext", "hashlib", "hmac", "importlib", "inspect", "io", "ipaddress", "json"),
+        *("keyword", "linecache", "locale", "logging", "opcode", "operator", "os", "pathlib"),
+        *("platform", "posixpath", "re", "reprlib", "stat", "string", "struct", "textwrap"),
+        *("threading", "token", "tokenize", "traceback", "types", "typing", "urllib", "uuid"),
+        *("warnings", "weakref", "zipimport"),
+        # storing a token: tempfile and what it imports
+        *("_compression", "bisect", "bz2", "lzma", "random", "shutil", "tempfile"),
+    }
 )
-
-# PyInstaller's runtime hooks that run before every start and that eks-tf-auth does not need:
-# they import inspect, zipfile, multiprocessing and pkgutil (about 50 ms of a cache hit's 80).
-# inspect's patches find the source of frozen modules, pkgutil's lists frozen modules, and
-# multiprocessing's supports spawned children: none of which eks-tf-auth uses.
-DROPPED_RUNTIME_HOOKS = ("pyi_rth_inspect", "pyi_rth_pkgutil", "pyi_rth_multiprocessing")
 
 
 def hidden_imports() -> list[str]:
@@ -105,9 +109,19 @@ def hidden_imports() -> list[str]:
     return [name for name in HIDDEN_IMPORTS if importlib.util.find_spec(name) is not None]
 
 
-def keep_script(name: str) -> bool:
-    """Whether a script PyInstaller runs at start (the bootstrap, runtime hooks, ours) stays."""
-    return name not in DROPPED_RUNTIME_HOOKS
+def zipped(files: Iterable[str]) -> list[str]:
+    """Of the files collected in _internal (paths relative to it), the .pyc files that go into
+    the zip, in name order: those of top-level modules and packages outside HOT_MODULES
+    whose files are all .pyc."""
+    paths = [PurePosixPath(f) for f in files]
+    pinned = {p.parts[0] for p in paths if p.suffix != ".pyc"}
+    return sorted(
+        str(p)
+        for p in paths
+        if p.suffix == ".pyc"
+        and p.parts[0] not in pinned
+        and p.parts[0].removesuffix(".pyc") not in HOT_MODULES
+    )
 
 
 def keep_data(dest: str) -> bool:

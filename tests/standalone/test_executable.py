@@ -1,5 +1,7 @@
 """The standalone executable where no Python is: `env -i` with a PATH that holds no interpreter,
-and strace showing that no Python program is ever started, by it or by kubectl running it."""
+and strace showing that no Python program is ever started, by it or by kubectl running it, and
+that it starts once (the project's launcher, not PyInstaller's bootloader, which executes itself
+a second time)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pytest
 from eks_tf_auth import __version__
 from tests.support.aws import TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET
 from tests.support.eks_double import EksApiDouble, Identity
-from tests.support.standalone import bare_env, pythons, traced
+from tests.support.standalone import ENV_I, bare_env, pythons, traced
 from tests.support.tools import BIN_DIR, kubectl_binary
 from tests.support.verifier import verify_token
 
@@ -52,16 +54,15 @@ def test_version_is_the_packages(executable: Path, tmp_path: Path) -> None:
         check=True,
     )
     assert proc.stdout == python_form.stdout
-    # the bootloader executes itself once more, with its libraries on LD_LIBRARY_PATH
-    assert set(started[1:]) == {str(executable)} and not pythons(started)
+    assert started[1:] == [str(executable)]  # env, then the executable, once
 
 
 @pytest.mark.parametrize("library_path", [None, "/opt/lib"])
 def test_programs_it_starts_get_the_environment_it_was_given(
     executable: Path, tmp_path: Path, library_path: str | None
 ) -> None:
-    """Not the bootloader's LD_LIBRARY_PATH (the bundle's OpenSSL in a foreign program) nor its
-    _PYI_* variables: here a credential_process writes down what it got."""
+    """No LD_LIBRARY_PATH of the bundle's (its OpenSSL in a foreign program) nor anything else
+    added: here a credential_process writes down what it got."""
     seen = tmp_path / "seen"
     script = tmp_path / "credentials.sh"
     script.write_text(
@@ -77,8 +78,9 @@ def test_programs_it_starts_get_the_environment_it_was_given(
     assert proc.returncode == 0, proc.stderr
     child = dict(line.split("=", 1) for line in seen.read_text().splitlines())
     assert child.get("LD_LIBRARY_PATH") == library_path
-    assert not [name for name in child if name.startswith("_PYI")], child
-    assert str(script) in started and not pythons(started)
+    shell_own = {"PWD", "OLDPWD", "SHLVL", "_"}  # what sh sets for the programs it runs
+    assert {k: v for k, v in child.items() if k not in shell_own} == env
+    assert started[1:] == [str(executable), str(script), "/usr/bin/env"]
 
 
 @pytest.mark.parametrize("cached", [False, True])
@@ -236,17 +238,100 @@ def test_other_commands_answer_as_the_package_does(
     assert not pythons(started), started
 
 
-def test_the_dockerfiles_layout_runs_through_its_link(executable: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("relative", [False, True])
+def test_the_dockerfiles_layout_runs_through_its_link(
+    executable: Path, tmp_path: Path, relative: bool
+) -> None:
     """What examples/atlantis/Dockerfile.standalone does: the folder copied elsewhere, run
-    through a symbolic link on PATH (the bootloader finds its folder through the link)."""
+    through a symbolic link on PATH (the launcher finds _internal through /proc/self/exe, the
+    dynamic loader libpython through $ORIGIN; both see through links), and through a relative
+    link to that link."""
     copied = tmp_path / "opt" / "eks-tf-auth"
     shutil.copytree(executable.parent, copied, symlinks=True)
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    (bindir / "eks-tf-auth").symlink_to(copied / "eks-tf-auth")
+    link = bindir / "eks-tf-auth"
+    link.symlink_to(copied / "eks-tf-auth")
+    if relative:
+        (tmp_path / "home" / "bin").mkdir(parents=True)
+        link = tmp_path / "home" / "bin" / "kube-login"
+        link.symlink_to("../../bin/eks-tf-auth")
     env = keys(tmp_path)
-    argv = [str(bindir / "eks-tf-auth"), "exec", "--cluster-name", "prod"]
-    proc, started = traced(argv, env, tmp_path / "t")
+    proc, started = traced([str(link), "exec", "--cluster-name", "prod"], env, tmp_path / "t")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"]["token"].startswith("k8s-aws-v1.")
-    assert not pythons(started), started
+    assert started[1:] == [str(link)]
+
+
+def test_python_variables_in_the_environment_change_nothing(
+    executable: Path, tmp_path: Path
+) -> None:
+    """The interpreter is isolated: PYTHONPATH with an eks_tf_auth and a sitecustomize of its
+    own, PYTHONHOME, PYTHONSTARTUP, PYTHONINSPECT and PYTHONWARNINGS are not read."""
+    decoy = tmp_path / "decoy"
+    (decoy / "eks_tf_auth").mkdir(parents=True)
+    marker = tmp_path / "ran"
+    for name in ("eks_tf_auth/__init__.py", "eks_tf_auth/entry.py", "sitecustomize.py"):
+        (decoy / name).write_text(f"open({str(marker)!r}, 'w').write({name!r})\n")
+    (tmp_path / "startup.py").write_text(f"open({str(marker)!r}, 'w').write('startup')\n")
+    argv = [str(executable), "exec", "--cluster-name", "prod"]
+    plain, _ = traced(argv, keys(tmp_path), tmp_path / "t1")
+    python = {
+        "PYTHONPATH": str(decoy),
+        "PYTHONHOME": str(decoy),
+        "PYTHONSTARTUP": str(tmp_path / "startup.py"),
+        "PYTHONINSPECT": "1",
+        "PYTHONWARNINGS": "error",
+    }
+    proc, started = traced(argv, keys(tmp_path, **python), tmp_path / "t2")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, plain.stdout, "")
+    assert not marker.exists()
+    assert started[1:] == [str(executable)]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_exec_leaves_the_zip_of_cold_modules_closed(
+    executable: Path, tmp_path: Path, cached: bool
+) -> None:
+    """A cache hit and a cold `exec` (storing the token, or not) import only modules that are
+    .pyc files in _internal: library.zip's directory is never read (launcher.py)."""
+    env = keys(tmp_path)
+    argv = [str(executable), "exec", "--cluster-name", "prod", "--region", "us-west-2"]
+    runs = [argv, argv] if cached else [argv, [*argv, "--no-cache"]]
+    for i, run in enumerate(runs):
+        trace = tmp_path / f"t{i}"
+        proc = subprocess.run(
+            ["strace", "-f", "-qq", "-e", "trace=openat", "-o", str(trace), *ENV_I]
+            + [f"{k}={v}" for k, v in env.items()]
+            + run,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+    opened = trace.read_text()
+    assert "_internal/eks_tf_auth/entry.pyc" in opened
+    assert "library.zip" not in opened
+
+
+def test_a_cold_module_loads_from_the_zip(executable: Path, tmp_path: Path) -> None:
+    """aws-auth imports ruamel.yaml, a namespace package, from library.zip."""
+    manifest = tmp_path / "aws-auth.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n")
+    argv = [str(executable), "aws-auth", "upsert", "-f", str(manifest), "--maproles"]
+    argv += ["--rolearn", "arn:aws:iam::123456789012:role/deploy", "--username", "deploy"]
+    argv += ["--groups", "deployers"]
+    trace = tmp_path / "t"
+    proc = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=openat", "-o", str(trace), *ENV_I]
+        + [f"{k}={v}" for k, v in bare_env(tmp_path).items()]
+        + argv,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "arn:aws:iam::123456789012:role/deploy" in manifest.read_text()
+    assert "_internal/library.zip" in trace.read_text()
