@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -335,3 +337,23 @@ def test_a_cold_module_loads_from_the_zip(executable: Path, tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stderr
     assert "arn:aws:iam::123456789012:role/deploy" in manifest.read_text()
     assert "_internal/library.zip" in trace.read_text()
+
+
+def test_an_interrupt_ends_it_as_it_ends_the_package(executable: Path, tmp_path: Path) -> None:
+    """SIGINT while `external` waits for its query: KeyboardInterrupt, as in any Python process
+    (the launcher installs Python's signal handlers), so the same 130 and the same message."""
+    outcomes = []
+    for program in (executable, BIN_DIR / "eks-tf-auth"):
+        proc = subprocess.Popen(
+            [str(program), "external"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=bare_env(tmp_path),
+        )
+        time.sleep(1.5)  # past the interpreter's start, reading stdin
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        outcomes.append((proc.returncode, out, err))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 130
