@@ -8,11 +8,6 @@ by the first import anywhere that finds nothing: the standard library has severa
 sys.meta_path, answers for the top-level names the zip holds (library.names beside it) and reads
 the zip the first time one of them is imported. Their submodules are then found by the path
 finder through the package's __path__ inside the zip, as zipimport's path hook provides.
-
-The cyclic garbage collector's first generation runs after GC_THRESHOLD net allocations of
-container objects, not CPython's 700: while a cold `exec` imports click, logging and the package,
-the default collects 28 times, 5 ms of its 90 (gc.callbacks, measured); with 20,000, once.
-Cycles are still collected, later.
 """
 
 from __future__ import annotations
@@ -28,7 +23,6 @@ if TYPE_CHECKING:
 
 LIBRARY_ZIP = "library.zip"
 LIBRARY_NAMES = "library.names"
-GC_THRESHOLD = 20_000
 
 
 class LibraryFinder:
@@ -67,9 +61,6 @@ def install(internal: str) -> LibraryFinder:
 
 
 def main() -> int:
-    import gc
-
-    gc.set_threshold(GC_THRESHOLD)
     install(__file__.rpartition("/")[0])
     from eks_tf_auth.entry import main as entry
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import click
 import pytest
 
-from eks_tf_auth import __version__, cli
+from eks_tf_auth import __version__, cli, entry
 from eks_tf_auth.errors import AwsError, InputError
 from tests.support.aws import AwsEnv
 from tests.support.tools import BIN_DIR
@@ -201,6 +201,31 @@ def test_cache_hit_loads_neither_click_nor_botocore_nor_json(aws_env: AwsEnv) ->
         "eks_tf_auth.cache",
         "eks_tf_auth.paths",
     }
+
+
+@pytest.mark.real
+def test_a_miss_raises_the_collectors_first_threshold_a_hit_leaves_it(aws_env: AwsEnv) -> None:
+    assert aws_env.run("exec", "--cluster-name", "demo").returncode == 0
+    code = (
+        "import gc, io, contextlib\n"
+        "from eks_tf_auth.entry import main\n"
+        "default = gc.get_threshold()\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['exec', '--cluster-name', 'demo']) == 0\n"
+        "hit = gc.get_threshold()\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['exec', '--cluster-name', 'demo', '--no-cache']) == 0\n"
+        "print(default[0], hit[0], gc.get_threshold()[0])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=uninstrumented(aws_env.env),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    default, hit, miss = out
+    assert hit == default != miss == str(entry.GC_THRESHOLD)
 
 
 def test_cold_run_with_static_keys_never_imports_botocore(aws_env: AwsEnv) -> None:
