@@ -141,15 +141,19 @@ def uninstrumented(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if not k.startswith("COVERAGE_")}
 
 
-def loaded_modules(code: str, env: Mapping[str, str] = os.environ) -> set[str]:
-    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
+def probe(code: str, env: Mapping[str, str] = os.environ) -> str:
+    """What `python -c code` prints, run without coverage's instrumentation."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         env=uninstrumented(env),
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+
+
+def loaded_modules(code: str, env: Mapping[str, str] = os.environ) -> set[str]:
+    out = probe(f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))", env)
     return set(json.loads(out.splitlines()[-1]))
 
 
@@ -173,15 +177,7 @@ def test_cache_hit_loads_neither_click_nor_botocore_nor_json(aws_env: AwsEnv) ->
         "mods = sorted(sys.modules)\n"
     )
     # Record the modules before the probe's own `import json`.
-    probe = code + "print('\\n'.join(mods))"
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=uninstrumented(aws_env.env),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    mods = set(out.split())
+    mods = set(probe(code + "print('\\n'.join(mods))", aws_env.env).split())
     assert not {m for m in mods if m.split(".")[0] in (*HEAVY, "click", "json")}
     # The probe's own io/contextlib load typing and collections; the console script must not.
     script = str(BIN_DIR / "eks-tf-auth")
@@ -217,14 +213,7 @@ def test_a_miss_raises_the_collectors_first_threshold_a_hit_leaves_it(aws_env: A
         "    assert main(['exec', '--cluster-name', 'demo', '--no-cache']) == 0\n"
         "print(default[0], hit[0], gc.get_threshold()[0])\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=uninstrumented(aws_env.env),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    default, hit, miss = out
+    default, hit, miss = probe(code, aws_env.env).split()
     assert hit == default != miss == str(entry.GC_THRESHOLD)
 
 

@@ -20,7 +20,7 @@ import pytest
 from eks_tf_auth import __version__
 from tests.support.aws import TEST_ACCESS_KEY, TEST_ARN, TEST_SECRET
 from tests.support.eks_double import EksApiDouble, Identity
-from tests.support.standalone import ENV_I, bare_env, pythons, traced
+from tests.support.standalone import bare_env, pythons, traced, under_strace
 from tests.support.tools import BIN_DIR, kubectl_binary
 from tests.support.verifier import verify_token
 
@@ -302,15 +302,7 @@ def test_exec_leaves_the_zip_of_cold_modules_closed(
     runs = [argv, argv] if cached else [argv, [*argv, "--no-cache"]]
     for i, run in enumerate(runs):
         trace = tmp_path / f"t{i}"
-        proc = subprocess.run(
-            ["strace", "-f", "-qq", "-e", "trace=openat", "-o", str(trace), *ENV_I]
-            + [f"{k}={v}" for k, v in env.items()]
-            + run,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        proc = under_strace(run, env, trace, calls="openat")
         assert proc.returncode == 0, proc.stderr
     opened = trace.read_text()
     assert "_internal/eks_tf_auth/entry.pyc" in opened
@@ -325,15 +317,7 @@ def test_a_cold_module_loads_from_the_zip(executable: Path, tmp_path: Path) -> N
     argv += ["--rolearn", "arn:aws:iam::123456789012:role/deploy", "--username", "deploy"]
     argv += ["--groups", "deployers"]
     trace = tmp_path / "t"
-    proc = subprocess.run(
-        ["strace", "-f", "-qq", "-e", "trace=openat", "-o", str(trace), *ENV_I]
-        + [f"{k}={v}" for k, v in bare_env(tmp_path).items()]
-        + argv,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = under_strace(argv, bare_env(tmp_path), trace, calls="openat")
     assert proc.returncode == 0, proc.stderr
     assert "arn:aws:iam::123456789012:role/deploy" in manifest.read_text()
     assert "_internal/library.zip" in trace.read_text()

@@ -71,6 +71,31 @@ def bare_env(tmp: Path, **values: str) -> dict[str, str]:
     return env
 
 
+def under_strace(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    trace: Path,
+    *,
+    calls: str = "execve",
+    stdin: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run argv under `env -i` with `env` and `strace -f -e trace=<calls>`, which writes to
+    `trace`."""
+    strace = require_tool("strace")
+    command = [strace, "-f", "-qq", "-e", f"trace={calls}", "-o", str(trace), *ENV_I]
+    return subprocess.run(
+        [*command, *(f"{k}={v}" for k, v in env.items()), *argv],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={"PATH": os.defpath},
+        check=False,
+    )
+
+
 def traced(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -81,18 +106,7 @@ def traced(
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Run argv under `env -i` and `strace -f -e trace=execve`; its result and every program
     it and its children started (strace's own start of `env` first)."""
-    strace = require_tool("strace")
-    assignments = [f"{k}={v}" for k, v in env.items()]
-    proc = subprocess.run(
-        [strace, "-f", "-qq", "-e", "trace=execve", "-o", str(trace), *ENV_I, *assignments, *argv],
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={"PATH": os.defpath},
-        check=False,
-    )
+    proc = under_strace(argv, env, trace, stdin=stdin, timeout=timeout)
     started = [m.group(1) for line in trace.read_text().splitlines() if (m := _EXECVE.match(line))]
     return proc, started
 
