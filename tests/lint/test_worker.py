@@ -9,6 +9,7 @@ import pickle
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,14 @@ def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
 
 
-def test_the_worker_parses_as_this_process_does() -> None:
+@pytest.fixture
+def lone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if this test process ran no other thread: a server an earlier test of this xdist
+    worker started may still be winding down, and lint's worker would then not start."""
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+def test_the_worker_parses_as_this_process_does(lone: None) -> None:
     here = [parse_hcl(f"f{i}.tf", t) for i, t in enumerate(TEXTS)]
     broken_here = problem(BROKEN)
     with hcl.parser_process(True):
@@ -61,16 +69,27 @@ def test_the_worker_parses_as_this_process_does() -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def test_lint_finds_the_same_with_and_without_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_finds_the_same_with_and_without_the_worker(
+    monkeypatch: pytest.MonkeyPatch, lone: None
+) -> None:
     trees = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+    started: list[worker.Worker | None] = []
+    start = worker.Worker.start
+
+    def counted(warm: Callable[[], None], handle: worker.Handler) -> worker.Worker | None:
+        started.append(start(warm, handle))
+        return started[-1]
+
+    monkeypatch.setattr(worker.Worker, "start", counted)
     with_worker = [engine.run([p], engine.Selection(), cwd=FIXTURES) for p in trees]
+    assert len(started) == len(trees) and all(started)
     monkeypatch.setattr(worker, "usable", lambda: False)
     without = [engine.run([p], engine.Selection(), cwd=FIXTURES) for p in trees]
     assert with_worker == without
     assert sum(len(r.findings) for r in without) > len(trees) // 2  # the fixtures do find
 
 
-def test_a_killed_worker_leaves_the_parsing_here() -> None:
+def test_a_killed_worker_leaves_the_parsing_here(lone: None) -> None:
     expected = parse_hcl("a.tf", TEXTS[1])
     with hcl.parser_process(True):
         running = current()
@@ -159,7 +178,7 @@ def test_no_worker_beside_another_thread_or_where_fork_fails(
 
 
 def test_out_of_memory_in_the_worker_is_out_of_memory_here(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, lone: None
 ) -> None:
     def exhausted(path: str, text: str) -> hcl.SourceFile:
         raise MemoryError
