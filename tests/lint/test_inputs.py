@@ -149,9 +149,11 @@ def test_a_pipe_waits_for_its_connected_writer() -> None:
 
 
 def test_a_pipe_over_the_limit_is_refused(fifo: Path) -> None:
-    write_later(fifo, b"x" * 100)
+    writer = write_later(fifo, b"x" * 100)
     with pytest.raises(Unreadable, match="larger than"):
         read_file(fifo, limit=10, pipes=True)
+    writer.join(5)
+    assert not writer.is_alive()
 
 
 # --- read_stream (standard input) ---------------------------------------------------------------
