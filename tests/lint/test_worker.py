@@ -153,9 +153,7 @@ def test_a_silent_worker_is_given_up_on_after_the_timeout(monkeypatch: pytest.Mo
     assert open_fds() == before
 
 
-def test_no_worker_beside_another_thread_or_where_fork_fails(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_no_worker_beside_another_thread() -> None:
     done = threading.Event()
     thread = threading.Thread(target=done.wait)
     thread.start()
@@ -166,6 +164,8 @@ def test_no_worker_beside_another_thread_or_where_fork_fails(
         done.set()
         thread.join()
 
+
+def test_no_worker_where_fork_fails(monkeypatch: pytest.MonkeyPatch, lone: None) -> None:
     def no_fork() -> int:
         raise OSError(11, "Resource temporarily unavailable")
 
@@ -189,6 +189,17 @@ def test_out_of_memory_in_the_worker_is_out_of_memory_here(
         with pytest.raises(MemoryError):
             parse_hcl("a.tf", TEXTS[0])
         assert hcl._worker.alive  # it answered
+
+
+def test_the_worker_says_memory_when_its_parser_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the worker sends back is what _parse_in_worker returns (its lines run in the forked
+    process, which coverage does not see): here, in this process."""
+
+    def exhausted(path: str, text: str) -> hcl.SourceFile:
+        raise MemoryError
+
+    monkeypatch.setattr(hcl, "_parse_here", exhausted)
+    assert hcl._parse_in_worker(("a.tf", TEXTS[0])) == ("memory",)
 
 
 def test_serve_answers_each_request_until_the_pipe_ends() -> None:
