@@ -30,6 +30,7 @@ TOKEN_PREFIX = "k8s-aws-v1."
 CLUSTER_ID_HEADER = "x-k8s-aws-id"
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "sts"
+AMZ_DATE = "%Y%m%dT%H%M%SZ"  # X-Amz-Date: the signing time in UTC, as SigV4 writes it
 STS_ACTION = "GetCallerIdentity"
 STS_VERSION = "2011-06-15"
 PRESIGN_EXPIRES = 60  # seconds; EKS ignores it and accepts a token for 15 minutes after signing
@@ -83,7 +84,7 @@ def presign_token(
             f"({credentials.expires_at:%Y-%m-%dT%H:%M:%SZ})",
             hint="refresh them (e.g. 'aws sso login', or new keys in the environment)",
         )
-    amz_date = signed_at.strftime("%Y%m%dT%H%M%SZ")
+    amz_date = signed_at.strftime(AMZ_DATE)
     scope = credential_scope(signed_at, endpoint.signing_region)
     signed_headers = f"host;{CLUSTER_ID_HEADER}"
     params = [
@@ -145,7 +146,7 @@ def signed_at(token: str) -> datetime | None:
         return None
     try:
         stamp = parse_qs(urlsplit(url).query)["X-Amz-Date"][0]
-        return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(stamp, AMZ_DATE).replace(tzinfo=timezone.utc)
     except (ValueError, KeyError):
         return None
 
@@ -170,7 +171,7 @@ def sign_v4(secret: str, signed_at: datetime, region: str, canonical_request: st
     to_sign = "\n".join(
         [
             ALGORITHM,
-            f"{signed_at:%Y%m%dT%H%M%SZ}",
+            signed_at.strftime(AMZ_DATE),
             credential_scope(signed_at, region),
             hashlib.sha256(canonical_request.encode()).hexdigest(),
         ]

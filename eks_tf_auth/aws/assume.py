@@ -31,6 +31,7 @@ from eks_tf_auth.aws.credentials import (
 from eks_tf_auth.aws.errors import client_error, unreachable
 from eks_tf_auth.token import (
     ALGORITHM,
+    AMZ_DATE,
     STS_VERSION,
     credential_scope,
     percent_encode,
@@ -154,7 +155,7 @@ def assume_role(
 def sign(creds: Credentials, endpoint: Endpoint, body: bytes, at: datetime) -> dict[str, str]:
     """The headers of a SigV4-signed POST of `body` to the endpoint's root."""
     signed_at = at.astimezone(timezone.utc)
-    amz_date = signed_at.strftime("%Y%m%dT%H%M%SZ")
+    amz_date = signed_at.strftime(AMZ_DATE)
     headers = {"content-type": CONTENT_TYPE, "host": endpoint.host, "x-amz-date": amz_date}
     if creds.session_token:
         headers["x-amz-security-token"] = creds.session_token
