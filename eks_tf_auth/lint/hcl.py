@@ -219,6 +219,9 @@ def looks_like_json(text: str) -> bool:
     return _JSON_OBJECT.match(text) is not None
 
 
+_worker: worker.Worker | None = None  # the second process parse_hcl asks, inside parser_process
+
+
 @contextmanager
 def parser_process(wanted: bool) -> Iterator[None]:
     """Where `wanted` (and worker.usable()), python-hcl2 is imported, and its grammar loaded, in
@@ -232,9 +235,6 @@ def parser_process(wanted: bool) -> Iterator[None]:
         _worker = None
         if started is not None:
             started.stop()
-
-
-_worker: worker.Worker | None = None
 
 
 def _warm() -> None:
